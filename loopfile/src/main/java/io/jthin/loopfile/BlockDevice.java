@@ -1,0 +1,47 @@
+package io.jthin.loopfile;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A device of bytes addressed by offset: a sparse file, a block device, or memory in tests.
+ *
+ * <p>Invariants every implementation keeps:
+ * <ul>
+ *   <li>{@link #read} fills the whole buffer; bytes past {@link #size()} or in a hole read as zero.
+ *   <li>{@link #write} writes the whole buffer; it may extend nothing: writing past {@link #size()}
+ *       is an error (grow with {@link #resize} first).
+ *   <li>A write is durable only after a later {@link #sync()} returns.
+ *   <li>After {@link #punchHole} the range reads as zeros and no longer occupies storage; the size
+ *       does not change.
+ * </ul>
+ * All methods are thread-safe; I/O errors are {@link DeviceIOException}s naming the device.
+ */
+public interface BlockDevice extends AutoCloseable {
+
+    /** Reads {@code dst.remaining()} bytes at {@code offsetBytes} into {@code dst}. */
+    void read(long offsetBytes, ByteBuffer dst);
+
+    /** Writes {@code src.remaining()} bytes at {@code offsetBytes}. */
+    void write(long offsetBytes, ByteBuffer src);
+
+    /** Makes every completed write durable (fdatasync). */
+    void sync();
+
+    /** The device size in bytes. */
+    long size();
+
+    /** Grows or shrinks the device to {@code newSizeBytes} (a file is truncated or extended sparsely). */
+    void resize(long newSizeBytes);
+
+    /** Deallocates the range: it reads back as zeros afterwards; the size stays. */
+    void punchHole(long offsetBytes, long lengthBytes);
+
+    /** Bytes of storage really allocated (st_blocks × 512 for a file). */
+    long allocatedBytes();
+
+    /** A human-readable name for error messages (the path for a file). */
+    String name();
+
+    @Override
+    void close();
+}

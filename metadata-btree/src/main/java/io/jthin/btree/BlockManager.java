@@ -1,0 +1,201 @@
+package io.jthin.btree;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.jthin.loopfile.BlockDevice;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * 4 KiB metadata blocks over a {@link BlockDevice}: reads with validation, a Caffeine cache of
+ * clean blocks bounded in bytes, and the set of dirty blocks of the current transaction.
+ *
+ * <p>Owns: the cache and the dirty set. Invariants:
+ * <ul>
+ *   <li>Every block returned by {@link #read} passed {@link MetadataBlock#verify} for the type asked
+ *       (a block cached as another type is verified again), so wrong bytes are never served.
+ *   <li>Dirty blocks are pinned (never evicted) until {@link #flush} writes them (sealing checksum and
+ *       block number) or {@link #discardDirty} drops them.
+ *   <li>Block 0 (the superblock) is only written by {@link #writeSuperblock}.
+ * </ul>
+ * Thread-safety: reads may run concurrently with each other; changes (new, copy, flush, discard)
+ * come from the single transaction owner. Only the {@link TransactionManager} uses this class.
+ */
+public final class BlockManager implements AutoCloseable {
+    /** Default bound of the clean-block cache. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /** Java object overhead charged per cached block on top of its 4 KiB of data. */
+    private static final int CACHE_ENTRY_OVERHEAD = 128;
+    /** Largest single write when flushing contiguous dirty blocks. */
+    private static final int MAX_RUN_BLOCKS = 256;
+
+    private final BlockDevice device;
+    private final Cache<Long, MetadataBlock> cache;
+    private final Map<Long, MetadataBlock> dirty = new ConcurrentHashMap<>();
+    private long reads;
+    private long writes;
+
+    public BlockManager(BlockDevice device) {
+        this(device, DEFAULT_CACHE_BYTES);
+    }
+
+    public BlockManager(BlockDevice device, long cacheBytes) {
+        this.device = device;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(Math.max(cacheBytes, MetadataBlock.SIZE))
+                .weigher((Long k, MetadataBlock v) -> MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD)
+                .build();
+    }
+
+    /** Blocks the metadata device holds (its size in 4 KiB units, rounded down). */
+    public long nrBlocks() {
+        return device.size() / MetadataBlock.SIZE;
+    }
+
+    public BlockDevice device() {
+        return device;
+    }
+
+    /** Reads and validates block {@code nr} as {@code type}. */
+    public MetadataBlock read(long nr, BlockType type) {
+        MetadataBlock b = dirty.get(nr);
+        if (b != null) {
+            if (b.type() != type) {
+                throw new CorruptMetadataException(type, nr, "block is in use as a " + b.type() + " in this transaction");
+            }
+            return b;
+        }
+        b = cache.getIfPresent(nr);
+        if (b == null) {
+            b = readFromDevice(nr);
+            b.verify(type);
+            cache.put(nr, b);
+        } else if (b.type() != type) {
+            MetadataBlock again = new MetadataBlock(nr, b.array(), null);
+            again.verify(type);
+            cache.put(nr, again);
+            b = again;
+        }
+        return b;
+    }
+
+    /** True when block {@code nr} on the device is all zeros (e.g. an unformatted superblock). */
+    public boolean isZero(long nr) {
+        return readFromDevice(nr).isAllZero();
+    }
+
+    private MetadataBlock readFromDevice(long nr) {
+        checkBounds(nr, null);
+        byte[] data = new byte[MetadataBlock.SIZE];
+        device.read(nr * MetadataBlock.SIZE, ByteBuffer.wrap(data));
+        reads++;
+        return new MetadataBlock(nr, data, null);
+    }
+
+    private void checkBounds(long nr, BlockType type) {
+        long n = nrBlocks();
+        if (nr < 0 || nr >= n) {
+            throw new CorruptMetadataException(type == null ? BlockType.BTREE_NODE : type, nr,
+                    "block number " + nr + " is past the end of the metadata device (" + n + " blocks)");
+        }
+    }
+
+    /** A new, zero-filled dirty block at {@code nr} (which the caller allocated). */
+    public MetadataBlock newZeroed(long nr, BlockType type) {
+        checkBounds(nr, type);
+        MetadataBlock b = MetadataBlock.zeroed(nr, type);
+        cache.invalidate(nr);
+        dirty.put(nr, b);
+        return b;
+    }
+
+    /** A dirty copy of {@code src} at location {@code nr} (which the caller allocated). */
+    public MetadataBlock copyTo(ReadBlock src, long nr, BlockType type) {
+        checkBounds(nr, type);
+        MetadataBlock b = ((MetadataBlock) src).copyAt(nr, type);
+        cache.invalidate(nr);
+        dirty.put(nr, b);
+        return b;
+    }
+
+    /** The dirty block at {@code nr}, or null if that block is not dirty in this transaction. */
+    public MetadataBlock dirtyBlock(long nr) {
+        return dirty.get(nr);
+    }
+
+    public int dirtyCount() {
+        return dirty.size();
+    }
+
+    /**
+     * Seals and writes every dirty block except block 0, then syncs the device. Afterwards the
+     * blocks are clean and cached. Contiguous blocks go out as one write.
+     */
+    public void flush() {
+        List<MetadataBlock> blocks = new ArrayList<>(dirty.values());
+        blocks.removeIf(b -> b.location() == 0);
+        blocks.sort((a, b) -> Long.compare(a.location(), b.location()));
+        int i = 0;
+        while (i < blocks.size()) {
+            int j = i + 1;
+            while (j < blocks.size() && j - i < MAX_RUN_BLOCKS
+                    && blocks.get(j).location() == blocks.get(j - 1).location() + 1) {
+                j++;
+            }
+            writeRun(blocks.subList(i, j));
+            i = j;
+        }
+        device.sync();
+        for (MetadataBlock b : blocks) {
+            dirty.remove(b.location());
+            cache.put(b.location(), b);
+        }
+    }
+
+    private void writeRun(List<MetadataBlock> run) {
+        ByteBuffer buf = ByteBuffer.allocate(run.size() * MetadataBlock.SIZE);
+        for (MetadataBlock b : run) {
+            b.seal(b.type());
+            buf.put(b.array());
+        }
+        buf.flip();
+        device.write(run.get(0).location() * MetadataBlock.SIZE, buf);
+        writes += run.size();
+    }
+
+    /** Seals and writes {@code sb} at its location (0, or a metadata-snapshot copy), then syncs. */
+    public void writeSuperblock(MetadataBlock sb) {
+        sb.seal(BlockType.SUPERBLOCK);
+        device.write(sb.location() * MetadataBlock.SIZE, ByteBuffer.wrap(sb.array()));
+        writes++;
+        device.sync();
+        dirty.remove(sb.location());
+        cache.put(sb.location(), sb);
+    }
+
+    /** Drops every dirty block and the cache (abort: the device holds the last commit). */
+    public void discardDirty() {
+        dirty.clear();
+        cache.invalidateAll();
+    }
+
+    /** Blocks read from the device since creation. */
+    public long readCount() {
+        return reads;
+    }
+
+    /** Blocks written to the device since creation. */
+    public long writeCount() {
+        return writes;
+    }
+
+    @Override
+    public void close() {
+        dirty.clear();
+        cache.invalidateAll();
+        device.close();
+    }
+}
