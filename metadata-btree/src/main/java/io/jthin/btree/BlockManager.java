@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * 4 KiB metadata blocks over a {@link BlockDevice}: reads with validation, a Caffeine cache of
@@ -19,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       (a block cached as another type is verified again), so wrong bytes are never served.
  *   <li>Dirty blocks are pinned (never evicted) until {@link #flush} writes them (sealing checksum and
  *       block number) or {@link #discardDirty} drops them.
+ *   <li>The front table only ever holds the current clean block of a location: a location's slot is
+ *       cleared when the location gets new content and refilled from the cache or by {@link #flush}.
  *   <li>Block 0 (the superblock) is only written by {@link #writeSuperblock}.
  * </ul>
  * Thread-safety: reads may run concurrently with each other; changes (new, copy, flush, discard)
@@ -31,9 +34,19 @@ public final class BlockManager implements AutoCloseable {
     private static final int CACHE_ENTRY_OVERHEAD = 128;
     /** Largest single write when flushing contiguous dirty blocks. */
     private static final int MAX_RUN_BLOCKS = 256;
+    /** Upper bound of the front table's slots. */
+    private static final int MAX_FRONT_SLOTS = 1 << 16;
 
     private final BlockDevice device;
     private final Cache<Long, MetadataBlock> cache;
+    /**
+     * A direct-mapped front of {@link #cache} for the hottest reads (tree roots and upper levels,
+     * a lookup's leaves): slot {@code nr & (length - 1)} may hold the current clean block {@code nr}.
+     * A slot is cleared whenever block {@code nr} gets new content (new or copied dirty block,
+     * superblock write) and all slots on discard and close, so it never holds a stale block; it
+     * holds at most a quarter of the cache's blocks beyond the cache's own bound.
+     */
+    private final AtomicReferenceArray<MetadataBlock> front;
     private final Map<Long, MetadataBlock> dirty = new ConcurrentHashMap<>();
     private long reads;
     private long writes;
@@ -48,6 +61,9 @@ public final class BlockManager implements AutoCloseable {
                 .maximumWeight(Math.max(cacheBytes, MetadataBlock.SIZE))
                 .weigher((Long k, MetadataBlock v) -> MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD)
                 .build();
+        long cacheBlocks = Math.max(cacheBytes, MetadataBlock.SIZE) / (MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD);
+        int slots = Integer.highestOneBit((int) Math.clamp(cacheBlocks / 4, 1, MAX_FRONT_SLOTS));
+        this.front = new AtomicReferenceArray<>(slots);
     }
 
     /** Blocks the metadata device holds (its size in 4 KiB units, rounded down). */
@@ -68,6 +84,11 @@ public final class BlockManager implements AutoCloseable {
             }
             return b;
         }
+        int slot = (int) nr & (front.length() - 1);
+        b = front.getAcquire(slot);
+        if (b != null && b.location() == nr && b.type() == type) {
+            return b;
+        }
         b = cache.getIfPresent(nr);
         if (b == null) {
             b = readFromDevice(nr);
@@ -79,6 +100,7 @@ public final class BlockManager implements AutoCloseable {
             cache.put(nr, again);
             b = again;
         }
+        front.setRelease(slot, b);
         return b;
     }
 
@@ -107,7 +129,7 @@ public final class BlockManager implements AutoCloseable {
     public MetadataBlock newZeroed(long nr, BlockType type) {
         checkBounds(nr, type);
         MetadataBlock b = MetadataBlock.zeroed(nr, type);
-        cache.invalidate(nr);
+        forget(nr);
         dirty.put(nr, b);
         return b;
     }
@@ -116,9 +138,22 @@ public final class BlockManager implements AutoCloseable {
     public MetadataBlock copyTo(ReadBlock src, long nr, BlockType type) {
         checkBounds(nr, type);
         MetadataBlock b = ((MetadataBlock) src).copyAt(nr, type);
-        cache.invalidate(nr);
+        forget(nr);
         dirty.put(nr, b);
         return b;
+    }
+
+    /** Block {@code nr} gets new content: drop the clean copy from the cache and its front slot. */
+    private void forget(long nr) {
+        cache.invalidate(nr);
+        front.setRelease((int) nr & (front.length() - 1), null);
+    }
+
+    private void forgetAll() {
+        cache.invalidateAll();
+        for (int i = 0; i < front.length(); i++) {
+            front.setRelease(i, null);
+        }
     }
 
     /** The dirty block at {@code nr}, or null if that block is not dirty in this transaction. */
@@ -152,6 +187,7 @@ public final class BlockManager implements AutoCloseable {
         for (MetadataBlock b : blocks) {
             dirty.remove(b.location());
             cache.put(b.location(), b);
+            front.setRelease((int) b.location() & (front.length() - 1), b);
         }
     }
 
@@ -173,13 +209,14 @@ public final class BlockManager implements AutoCloseable {
         writes++;
         device.sync();
         dirty.remove(sb.location());
+        forget(sb.location());
         cache.put(sb.location(), sb);
     }
 
     /** Drops every dirty block and the cache (abort: the device holds the last commit). */
     public void discardDirty() {
         dirty.clear();
-        cache.invalidateAll();
+        forgetAll();
     }
 
     /** Blocks read from the device since creation. */
@@ -195,7 +232,7 @@ public final class BlockManager implements AutoCloseable {
     @Override
     public void close() {
         dirty.clear();
-        cache.invalidateAll();
+        forgetAll();
         device.close();
     }
 }

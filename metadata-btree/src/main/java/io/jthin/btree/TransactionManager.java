@@ -31,6 +31,29 @@ public final class TransactionManager {
         this.sm = metadataSpaceMap;
     }
 
+    /**
+     * A transaction manager over its own {@link BlockManager} on {@code device}, with a clean-block
+     * cache of {@code cacheBytes}; the metadata space map is set with {@link #spaceMap(SpaceMap)}.
+     */
+    public static TransactionManager over(io.jthin.loopfile.BlockDevice device, long cacheBytes) {
+        return new TransactionManager(new BlockManager(device, cacheBytes), null);
+    }
+
+    /** Blocks the metadata device holds. */
+    public long nrBlocks() {
+        return bm.nrBlocks();
+    }
+
+    /** True when block {@code nr} on the device is all zeros (an unformatted superblock). */
+    public boolean isZero(long nr) {
+        return bm.isZero(nr);
+    }
+
+    /** Drops every cached block and closes the device. */
+    public void close() {
+        bm.close();
+    }
+
     /** For space maps that host themselves: set once the metadata space map exists. */
     public void spaceMap(SpaceMap metadataSpaceMap) {
         this.sm = metadataSpaceMap;

@@ -1,0 +1,558 @@
+package io.jthin.snapshot;
+
+import io.jthin.allocator.DiskSpaceMap;
+import io.jthin.allocator.MetadataSpaceMap;
+import io.jthin.btree.BTree;
+import io.jthin.btree.BlockType;
+import io.jthin.btree.ReadBlock;
+import io.jthin.btree.TransactionManager;
+import io.jthin.btree.TwoLevelBTree;
+import io.jthin.btree.ValueType;
+import io.jthin.btree.WriteBlock;
+import io.jthin.loopfile.BlockDevice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongConsumer;
+
+/**
+ * The thin pool's metadata (kernel dm-thin-metadata): superblock, device-details tree, the
+ * two-level mapping tree, both space maps, and the device operations with the kernel's meaning
+ * (dm-thin-format §6.4–§6.7).
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>The device-details tree and the top-level mapping tree hold the same device ids.
+ *   <li>{@code mapped_blocks} of each device equals the entries of its bottom-level tree.
+ *   <li>Data reference counts equal the (distinct leaf, entry) pairs mapping each block (§5.6);
+ *       metadata counts are kept exact by the transaction manager and the trees.
+ *   <li>{@code time} never exceeds 2^24 − 1: the snapshot that would wrap it is refused.
+ *   <li>Commit order: device details → data space map → metadata space map → dirty blocks → superblock.
+ * </ul>
+ * Not thread-safe: the pool serialises every call under its metadata lock.
+ */
+public final class PoolMetadata implements AutoCloseable {
+    /** Thin device ids are 24 bits (§7.2). */
+    public static final long MAX_DEVICE_ID = (1L << 24) - 1;
+
+    private final TransactionManager tm;
+    private final boolean writable;
+    private MetadataSpaceMap metadataSm;
+    private DiskSpaceMap dataSm;
+    private final TwoLevelBTree<Long> mappings;
+    private final BTree<Long> topLevel;
+    private final BTree<Long> bottomLevel;
+    private final BTree<DeviceDetails> details;
+    private Superblock sb;
+    /** Details of devices touched in this transaction, written to the details tree at commit. */
+    private final Map<Long, DeviceDetails> changedDetails = new TreeMap<>();
+    private boolean dirty;
+
+    private PoolMetadata(BlockDevice device, long cacheBytes, boolean writable) {
+        this.tm = TransactionManager.over(device, cacheBytes);
+        this.writable = writable;
+        this.mappings = new TwoLevelBTree<>(tm, new BlockTimeValueType());
+        this.topLevel = mappings.top();
+        this.bottomLevel = mappings.bottom();
+        this.details = new BTree<>(tm, DeviceDetails.VALUE_TYPE);
+    }
+
+    /** The mapping leaves' value type: a data block reference (inc/dec its data count). */
+    private final class BlockTimeValueType implements ValueType<Long> {
+        @Override
+        public int size() {
+            return 8;
+        }
+
+        @Override
+        public Long read(ReadBlock b, int offset) {
+            return b.getLong(offset);
+        }
+
+        @Override
+        public void write(WriteBlock b, int offset, Long value) {
+            b.putLong(offset, value);
+        }
+
+        @Override
+        public void inc(Long value) {
+            dataSm.inc(BlockTime.dataBlockOf(value));
+        }
+
+        @Override
+        public void dec(Long value) {
+            dataSm.dec(BlockTime.dataBlockOf(value));
+        }
+
+        @Override
+        public boolean equal(Long a, Long b) {
+            return BlockTime.dataBlockOf(a) == BlockTime.dataBlockOf(b);
+        }
+    }
+
+    /**
+     * Formats {@code device} as empty pool metadata (§5.9) and commits it.
+     *
+     * @param dataBlockSectors data block size in 512-byte sectors
+     * @param nrDataBlocks     data device size in data blocks
+     */
+    public static PoolMetadata format(BlockDevice device, long dataBlockSectors, long nrDataBlocks, long cacheBytes) {
+        if (!Superblock.validDataBlockSectors(dataBlockSectors)) {
+            throw new IllegalArgumentException("data block size " + dataBlockSectors
+                    + " sectors is not a multiple of 128 between 128 and 2097152");
+        }
+        PoolMetadata pm = new PoolMetadata(device, cacheBytes, true);
+        long nrMetadataBlocks = Math.min(pm.tm.nrBlocks(), MetadataSpaceMap.MAX_BLOCKS);
+        pm.metadataSm = MetadataSpaceMap.format(pm.tm, nrMetadataBlocks);
+        pm.dataSm = DiskSpaceMap.format(pm.tm, nrDataBlocks);
+        Superblock sb = new Superblock();
+        sb.dataBlockSectors = dataBlockSectors;
+        sb.metadataNrBlocks = nrMetadataBlocks;
+        sb.dataMappingRoot = pm.topLevel.createEmpty();
+        sb.deviceDetailsRoot = pm.details.createEmpty();
+        pm.sb = sb;
+        pm.dirty = true;
+        pm.commit();
+        return pm;
+    }
+
+    /** Opens existing metadata; refuses an unformatted device, a bad superblock or bad space maps. */
+    public static PoolMetadata open(BlockDevice device, long cacheBytes, boolean writable) {
+        PoolMetadata pm = new PoolMetadata(device, cacheBytes, writable);
+        try {
+            pm.loadCommitted();
+        } catch (RuntimeException e) {
+            pm.tm.close();
+            throw e;
+        }
+        return pm;
+    }
+
+    /** True when block 0 of {@code device} is all zeros: metadata never formatted. */
+    public static boolean isUnformatted(BlockDevice device) {
+        if (device.size() < io.jthin.btree.MetadataBlock.SIZE) {
+            return true;
+        }
+        return TransactionManager.over(device, 1 << 16).isZero(0);
+    }
+
+    private void loadCommitted() {
+        if (tm.nrBlocks() == 0) {
+            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+                    "the metadata device is smaller than one 4 KiB block");
+        }
+        if (tm.isZero(0)) {
+            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+                    "the superblock is all zeros: the metadata device is not formatted");
+        }
+        Superblock s = Superblock.decode(tm.read(0, BlockType.SUPERBLOCK));
+        s.validate(0, writable);
+        this.metadataSm = MetadataSpaceMap.open(tm, s.metadataSpaceMapRoot);
+        this.dataSm = DiskSpaceMap.open(tm, s.dataSpaceMapRoot);
+        this.sb = s;
+        changedDetails.clear();
+        dirty = false;
+    }
+
+    // ---- queries -------------------------------------------------------------------------
+
+    public Superblock superblock() {
+        return sb.copy();
+    }
+
+    public long transactionId() {
+        return sb.transactionId;
+    }
+
+    public long time() {
+        return sb.time;
+    }
+
+    public long heldRoot() {
+        return sb.heldRoot;
+    }
+
+    public long dataBlockSectors() {
+        return sb.dataBlockSectors;
+    }
+
+    public boolean needsCheck() {
+        return sb.needsCheck();
+    }
+
+    public DiskSpaceMap dataSpaceMap() {
+        return dataSm;
+    }
+
+    public MetadataSpaceMap metadataSpaceMap() {
+        return metadataSm;
+    }
+
+    public TransactionManager transactionManager() {
+        return tm;
+    }
+
+    /** True when this transaction changed anything. */
+    public boolean isDirty() {
+        return dirty;
+    }
+
+    public boolean exists(long devId) {
+        return changedDetails.containsKey(devId) || details.lookup(sb.deviceDetailsRoot, devId) != null;
+    }
+
+    /** The device's details as of now (including this transaction's changes). */
+    public DeviceDetails details(long devId) {
+        DeviceDetails d = changedDetails.get(devId);
+        if (d == null) {
+            d = details.lookup(sb.deviceDetailsRoot, devId);
+        }
+        if (d == null) {
+            throw new NoSuchDeviceException(devId);
+        }
+        return d;
+    }
+
+    /** Every device id, in increasing order. */
+    public List<Long> deviceIds() {
+        List<Long> ids = new ArrayList<>();
+        topLevel.forEach(sb.dataMappingRoot, 0, Long.MAX_VALUE, (k, v) -> ids.add(k) || true);
+        return ids;
+    }
+
+    private long deviceRoot(long devId) {
+        Long root = topLevel.lookup(sb.dataMappingRoot, devId);
+        if (root == null) {
+            throw new NoSuchDeviceException(devId);
+        }
+        return root;
+    }
+
+    /** The mapping of {@code virtualBlock} in device {@code devId}, or null when unmapped. */
+    public Mapping lookup(long devId, long virtualBlock) {
+        Long raw = mappings.lookup(sb.dataMappingRoot, devId, virtualBlock);
+        if (raw == null) {
+            if (!topLevelHas(devId)) {
+                throw new NoSuchDeviceException(devId);
+            }
+            return null;
+        }
+        long time = BlockTime.timeOf(raw);
+        boolean shared = details(devId).snapshottedTime() > time;
+        return new Mapping(BlockTime.dataBlockOf(raw), time, shared);
+    }
+
+    private boolean topLevelHas(long devId) {
+        return topLevel.lookup(sb.dataMappingRoot, devId) != null;
+    }
+
+    /** The highest mapped virtual block of the device, or −1 when nothing is mapped. */
+    public long highestMappedBlock(long devId) {
+        var e = bottomLevel.lookupLe(deviceRoot(devId), Long.MAX_VALUE);
+        return e == null ? -1 : e.key();
+    }
+
+    /** The first mapped virtual block ≥ {@code from}, or −1. */
+    public long nextMappedBlock(long devId, long from) {
+        var e = bottomLevel.lookupGe(deviceRoot(devId), from);
+        return e == null ? -1 : e.key();
+    }
+
+    /** Visits the device's mappings in [from, to) in order; the visitor gets (vblock, raw block_time). */
+    public void forEachMapping(long devId, long from, long to, BTree.EntryVisitor<Long> visitor) {
+        bottomLevel.forEach(deviceRoot(devId), from, to, visitor);
+    }
+
+    // ---- device operations ---------------------------------------------------------------
+
+    private void checkWritable() {
+        if (!writable) {
+            throw new MetadataOperationException("the pool metadata is open read-only");
+        }
+    }
+
+    private static void checkDeviceId(long devId) {
+        if (devId < 0 || devId > MAX_DEVICE_ID) {
+            throw new MetadataOperationException("invalid device id " + devId + " (thin device ids are 0…"
+                    + MAX_DEVICE_ID + ")");
+        }
+    }
+
+    /** create_thin: a new, empty thin device. */
+    public void createThin(long devId) {
+        checkWritable();
+        checkDeviceId(devId);
+        if (exists(devId)) {
+            throw new DeviceExistsException(devId);
+        }
+        long root = bottomLevel.createEmpty();
+        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        changedDetails.put(devId, new DeviceDetails(0, sb.transactionId, sb.time, sb.time));
+        dirty = true;
+    }
+
+    /** create_snap: {@code devId} shares every block of {@code originId}, in O(1). */
+    public void createSnap(long devId, long originId) {
+        checkWritable();
+        checkDeviceId(devId);
+        if (exists(devId)) {
+            throw new DeviceExistsException(devId);
+        }
+        long originRoot = deviceRoot(originId);
+        if (sb.time >= Superblock.MAX_TIME) {
+            throw new MetadataOperationException("cannot create snapshot " + devId + ": the pool's snapshot time "
+                    + sb.time + " would overflow its 24 bits");
+        }
+        DeviceDetails origin = details(originId);
+        bottomLevel.share(originRoot);
+        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, originRoot).root();
+        sb.time++;
+        changedDetails.put(originId, origin.withSnapshottedTime(sb.time));
+        changedDetails.put(devId, new DeviceDetails(origin.mappedBlocks(), sb.transactionId, sb.time, sb.time));
+        dirty = true;
+    }
+
+    /** delete: removes the device and releases every block no other device references. */
+    public void delete(long devId) {
+        checkWritable();
+        if (!exists(devId)) {
+            throw new NoSuchDeviceException(devId);
+        }
+        var removed = topLevel.remove(sb.dataMappingRoot, devId);
+        sb.dataMappingRoot = removed.root();
+        changedDetails.remove(devId);
+        var d = details.remove(sb.deviceDetailsRoot, devId);
+        sb.deviceDetailsRoot = d.root();
+        dirty = true;
+    }
+
+    /** set_transaction_id: compare-and-swap of the user-space transaction id. */
+    public void setTransactionId(long current, long next) {
+        checkWritable();
+        if (sb.transactionId != current) {
+            throw new MetadataOperationException("transaction id mismatch: the pool's is " + sb.transactionId
+                    + ", not " + current);
+        }
+        sb.transactionId = next;
+        dirty = true;
+    }
+
+    // ---- mappings ------------------------------------------------------------------------
+
+    /** Allocates a data block (count 1); the caller maps it with {@link #insert} or releases it. */
+    public long allocateDataBlock() {
+        checkWritable();
+        dirty = true;
+        return dataSm.newBlock();
+    }
+
+    /** Maps {@code virtualBlock} → {@code dataBlock} stamped with the current time; drops the old block's reference. */
+    public void insert(long devId, long virtualBlock, long dataBlock) {
+        checkWritable();
+        var r = mappings.insert(sb.dataMappingRoot, devId, virtualBlock, BlockTime.pack(dataBlock, sb.time));
+        sb.dataMappingRoot = r.root();
+        if (r.added()) {
+            DeviceDetails d = details(devId);
+            changedDetails.put(devId, d.withMappedBlocks(d.mappedBlocks() + 1));
+        }
+        dirty = true;
+    }
+
+    /**
+     * Unmaps [begin, end) of the device. Each data block whose count drops to 0 is passed to
+     * {@code freed} (a discard passdown candidate: punch it only after the commit).
+     *
+     * @return how many mappings were removed
+     */
+    public long removeRange(long devId, long begin, long end, LongConsumer freed) {
+        checkWritable();
+        long root = deviceRoot(devId);
+        List<Long> blocks = new ArrayList<>();
+        bottomLevel.forEach(root, begin, end, (k, v) -> blocks.add(BlockTime.dataBlockOf(v)) || true);
+        if (blocks.isEmpty()) {
+            return 0;
+        }
+        var r = mappings.removeRange(sb.dataMappingRoot, devId, begin, end);
+        sb.dataMappingRoot = r.root();
+        DeviceDetails d = details(devId);
+        changedDetails.put(devId, d.withMappedBlocks(d.mappedBlocks() - r.removed()));
+        dirty = true;
+        if (freed != null) {
+            for (long b : blocks) {
+                if (dataSm.refCount(b) == 0) {
+                    freed.accept(b);
+                }
+            }
+        }
+        return r.removed();
+    }
+
+    // ---- metadata snapshots --------------------------------------------------------------
+
+    /** reserve_metadata_snap: commits, then freezes a copy of the trees readable by thin_dump -m. */
+    public void reserveMetadataSnap() {
+        checkWritable();
+        if (sb.heldRoot != 0) {
+            throw new MetadataOperationException("a metadata snapshot is already held at block " + sb.heldRoot);
+        }
+        commit();
+        tm.inc(0);
+        var shadow = tm.shadow(0, BlockType.SUPERBLOCK);
+        WriteBlock copy = shadow.block();
+        Superblock held = Superblock.decode(copy);
+        held.dataSpaceMapRoot = new byte[Superblock.SPACE_MAP_ROOT_SIZE];
+        held.metadataSpaceMapRoot = new byte[Superblock.SPACE_MAP_ROOT_SIZE];
+        held.heldRoot = 0;
+        held.encode(copy);
+        tm.inc(held.dataMappingRoot);
+        tm.inc(held.deviceDetailsRoot);
+        sb.heldRoot = copy.location();
+        dirty = true;
+        commit();
+    }
+
+    /** release_metadata_snap: drops the held copy and every block only it referenced. */
+    public void releaseMetadataSnap() {
+        checkWritable();
+        if (sb.heldRoot == 0) {
+            throw new MetadataOperationException("no metadata snapshot is held");
+        }
+        Superblock held = Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK));
+        topLevel.delete(held.dataMappingRoot);
+        details.delete(held.deviceDetailsRoot);
+        tm.dec(sb.heldRoot);
+        sb.heldRoot = 0;
+        dirty = true;
+        commit();
+    }
+
+    // ---- walks -----------------------------------------------------------------------------
+
+    /**
+     * Walks the live metadata (or the held metadata snapshot) in thin_dump order. Uncommitted
+     * changes of this transaction are included for the live view.
+     */
+    public void accept(MetadataVisitor v, boolean metadataSnap, Long onlyDevice) {
+        Superblock s;
+        long nrDataBlocks;
+        Map<Long, DeviceDetails> overlay;
+        if (metadataSnap) {
+            if (sb.heldRoot == 0) {
+                throw new MetadataOperationException("no metadata snapshot is held");
+            }
+            s = Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK));
+            nrDataBlocks = 0;
+            overlay = Map.of();
+        } else {
+            s = sb.copy();
+            nrDataBlocks = dataSm.nrBlocks();
+            overlay = changedDetails;
+        }
+        v.superblock(s, nrDataBlocks);
+        List<long[]> devs = new ArrayList<>();
+        topLevel.forEach(s.dataMappingRoot, 0, Long.MAX_VALUE, (k, root) -> devs.add(new long[] {k, root}) || true);
+        for (long[] dev : devs) {
+            long id = dev[0];
+            if (onlyDevice != null && onlyDevice != id) {
+                continue;
+            }
+            DeviceDetails d = overlay.get(id);
+            if (d == null) {
+                d = details.lookup(s.deviceDetailsRoot, id);
+            }
+            if (d == null) {
+                throw new io.jthin.btree.CorruptMetadataException(BlockType.BTREE_NODE, s.deviceDetailsRoot,
+                        "device " + id + " has a mapping tree but no device details");
+            }
+            if (v.device(id, d)) {
+                bottomLevel.forEach(dev[1], 0, Long.MAX_VALUE, (vb, raw) -> {
+                    v.mapping(id, vb, BlockTime.dataBlockOf(raw), BlockTime.timeOf(raw));
+                    return true;
+                });
+            }
+            v.endDevice(id);
+        }
+        v.end();
+    }
+
+    // ---- size changes ------------------------------------------------------------------------
+
+    /** Grows the data space map to {@code nrDataBlocks}. */
+    public void resizeData(long nrDataBlocks) {
+        checkWritable();
+        long now = dataSm.nrBlocks();
+        if (nrDataBlocks < now) {
+            throw new MetadataOperationException("cannot shrink the data device from " + now + " to "
+                    + nrDataBlocks + " blocks");
+        }
+        if (nrDataBlocks > now) {
+            dataSm.extend(nrDataBlocks - now);
+            dirty = true;
+        }
+    }
+
+    /** Grows the metadata space map to the metadata device's current size (capped at the format's limit). */
+    public void resizeMetadata() {
+        checkWritable();
+        long target = Math.min(tm.nrBlocks(), MetadataSpaceMap.MAX_BLOCKS);
+        long now = metadataSm.nrBlocks();
+        if (target < now) {
+            throw new MetadataOperationException("cannot shrink the metadata device from " + now + " to "
+                    + target + " blocks");
+        }
+        if (target > now) {
+            metadataSm.extend(target - now);
+            dirty = true;
+        }
+    }
+
+    // ---- transactions --------------------------------------------------------------------------
+
+    /** Sets or clears NEEDS_CHECK; written by the next commit (or at once with {@link #writeFlagsNow}). */
+    public void needsCheck(boolean on) {
+        sb.needsCheck(on);
+        dirty = true;
+    }
+
+    /**
+     * After a failure: abort, then write NEEDS_CHECK into the committed superblock alone (the
+     * kernel's dm_pool_metadata_set_needs_check). Nothing else of the failed transaction survives.
+     */
+    public void writeFlagsNow() {
+        abort();
+        Superblock committed = Superblock.decode(tm.read(0, BlockType.SUPERBLOCK));
+        committed.needsCheck(true);
+        WriteBlock w = tm.superblockForUpdate(0, true);
+        committed.encode(w);
+        tm.commit(w);
+        sb = committed;
+    }
+
+    /** Commits the transaction (§6.3): details, data sm, metadata sm, blocks, superblock. */
+    public void commit() {
+        checkWritable();
+        for (var e : changedDetails.entrySet()) {
+            sb.deviceDetailsRoot = details.insert(sb.deviceDetailsRoot, e.getKey(), e.getValue()).root();
+        }
+        changedDetails.clear();
+        sb.dataSpaceMapRoot = dataSm.commitRoot().toBytes();
+        sb.metadataSpaceMapRoot = metadataSm.commitRoot().toBytes();
+        tm.preCommit();
+        WriteBlock w = tm.superblockForUpdate(0, true);
+        sb.encode(w);
+        tm.commit(w);
+        dirty = false;
+    }
+
+    /** Throws away the transaction: back to the last commit. */
+    public void abort() {
+        tm.abort();
+        loadCommitted();
+    }
+
+    @Override
+    public void close() {
+        tm.close();
+    }
+}

@@ -1,0 +1,646 @@
+package io.jthin.engine;
+
+import io.jthin.allocator.OutOfDataSpaceException;
+import io.jthin.btree.NoFreeBlocksException;
+import io.jthin.btree.OutOfMetadataSpaceException;
+import io.jthin.loopfile.BlockDevice;
+import io.jthin.snapshot.DeviceDetails;
+import io.jthin.snapshot.DeviceExistsException;
+import io.jthin.snapshot.Mapping;
+import io.jthin.snapshot.MetadataOperationException;
+import io.jthin.snapshot.MetadataVisitor;
+import io.jthin.snapshot.NoSuchDeviceException;
+import io.jthin.snapshot.PoolMetadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * A thin pool over a data and a metadata {@link BlockDevice}, with the kernel thin-pool target's
+ * behaviour: device messages, allocation on demand, copy-on-write of shared blocks, commit on
+ * flush and once a second, discard passdown after commit, out-of-space modes, read-only on
+ * metadata failure (dm-thin-format §6–§7).
+ *
+ * <p>Lock order (never take them the other way round):
+ * <ol>
+ *   <li>a volume's lock ({@link ThinVolume}: I/O shared, snapshot of it and discard exclusive);
+ *   <li>one block lock ({@link BlockLocks}; never two at once);
+ *   <li>the metadata lock ({@code metaLock}: lookups shared, every metadata change exclusive).
+ * </ol>
+ * No data I/O runs under the metadata lock except the data sync that must precede a commit.
+ * Thread-safe.
+ */
+public final class ThinPool implements AutoCloseable {
+    /** Free metadata blocks kept back so that any single operation and a commit always fit. */
+    static final long METADATA_OP_RESERVE = 64;
+
+    private final BlockDevice dataDevice;
+    private final BlockDevice metadataDevice;
+    private final PoolOptions options;
+    private final PoolMetadata md;
+    private final DataBlocks data;
+    private final ReentrantReadWriteLock metaLock = new ReentrantReadWriteLock();
+    private final Condition spaceAdded = metaLock.writeLock().newCondition();
+    private final BlockLocks blockLocks = new BlockLocks();
+    private final Map<Long, ThinVolume> openVolumes = new ConcurrentHashMap<>();
+    /** Data blocks freed in this transaction, to punch after it commits (discard passdown). */
+    private final List<Long> pendingDiscards = new ArrayList<>();
+    private final ScheduledExecutorService committer;
+    private volatile PoolMode mode = PoolMode.WRITE;
+    private volatile Throwable failure;
+    private volatile Runnable lowWaterListener;
+    private boolean lowWaterFired;
+    private volatile boolean closed;
+
+    private ThinPool(BlockDevice dataDevice, BlockDevice metadataDevice, PoolOptions options, PoolMetadata md) {
+        this.dataDevice = dataDevice;
+        this.metadataDevice = metadataDevice;
+        this.options = options;
+        this.md = md;
+        this.data = new DataBlocks(dataDevice, md.dataBlockSectors() * 512);
+        if (md.needsCheck()) {
+            mode = PoolMode.READ_ONLY;
+        }
+        long period = options.commitInterval().toMillis();
+        if (period > 0) {
+            committer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jthin-commit");
+                t.setDaemon(true);
+                return t;
+            });
+            committer.scheduleWithFixedDelay(this::backgroundCommit, period, period, TimeUnit.MILLISECONDS);
+        } else {
+            committer = null;
+        }
+    }
+
+    /** Formats new pool metadata on {@code metadataDevice} for the whole of {@code dataDevice}. */
+    public static ThinPool create(BlockDevice dataDevice, BlockDevice metadataDevice, PoolOptions options) {
+        if (!PoolMetadata.isUnformatted(metadataDevice)) {
+            throw new MetadataOperationException(metadataDevice.name()
+                    + " already holds metadata (its superblock is not zero): open the pool instead");
+        }
+        long nrDataBlocks = dataDevice.size() / options.dataBlockBytes();
+        PoolMetadata md = PoolMetadata.format(metadataDevice, options.dataBlockSectors(), nrDataBlocks,
+                options.metadataCacheBytes());
+        return new ThinPool(dataDevice, metadataDevice, options, md);
+    }
+
+    /**
+     * Opens existing pool metadata. The data block size comes from the metadata; it must equal
+     * {@code options}' (as the kernel refuses a table with another). A data device smaller than the
+     * metadata claims is refused; a larger one grows the pool.
+     */
+    public static ThinPool open(BlockDevice dataDevice, BlockDevice metadataDevice, PoolOptions options) {
+        PoolMetadata md = PoolMetadata.open(metadataDevice, options.metadataCacheBytes(), true);
+        try {
+            long blockBytes = md.dataBlockSectors() * 512;
+            if (blockBytes != options.dataBlockBytes()) {
+                throw new MetadataOperationException("the pool's data block size is " + blockBytes
+                        + " bytes, not " + options.dataBlockBytes() + " as requested");
+            }
+            long have = dataDevice.size() / blockBytes;
+            long recorded = md.dataSpaceMap().nrBlocks();
+            if (have < recorded) {
+                throw new MetadataOperationException("data device " + dataDevice.name() + " holds " + have
+                        + " data blocks but the metadata records " + recorded + " (pool target too small)");
+            }
+            ThinPool pool = new ThinPool(dataDevice, metadataDevice, options, md);
+            if (have > recorded && pool.mode == PoolMode.WRITE) {
+                pool.withMetadataWrite(() -> {
+                    md.resizeData(have);
+                    md.commit();
+                    return null;
+                });
+            }
+            if (md.metadataSpaceMap().nrBlocks() < Math.min(metadataDevice.size() / 4096,
+                    io.jthin.allocator.MetadataSpaceMap.MAX_BLOCKS) && pool.mode == PoolMode.WRITE) {
+                pool.withMetadataWrite(() -> {
+                    md.resizeMetadata();
+                    md.commit();
+                    return null;
+                });
+            }
+            return pool;
+        } catch (RuntimeException e) {
+            md.close();
+            throw e;
+        }
+    }
+
+    public PoolOptions options() {
+        return options;
+    }
+
+    public PoolMode mode() {
+        return mode;
+    }
+
+    public long dataBlockBytes() {
+        return data.blockBytes();
+    }
+
+    // ---- device operations (pool messages) -------------------------------------------------
+
+    public void createThin(long devId) {
+        metadataChange(() -> {
+            md.createThin(devId);
+            md.commit();
+            return null;
+        });
+    }
+
+    /** Snapshots {@code originId} as {@code devId}; an open origin volume is quiesced meanwhile. */
+    public void createSnap(long devId, long originId) {
+        ThinVolume origin = openVolumes.get(originId);
+        Runnable snap = () -> metadataChange(() -> {
+            md.createSnap(devId, originId);
+            md.commit();
+            return null;
+        });
+        if (origin != null) {
+            origin.quiesced(snap);
+        } else {
+            snap.run();
+        }
+    }
+
+    public void delete(long devId) {
+        if (openVolumes.containsKey(devId)) {
+            throw new MetadataOperationException("thin device " + devId + " is open (close its volume first)");
+        }
+        metadataChange(() -> {
+            md.delete(devId);
+            md.commit();
+            return null;
+        });
+    }
+
+    public void setTransactionId(long current, long next) {
+        metadataChange(() -> {
+            md.setTransactionId(current, next);
+            md.commit();
+            return null;
+        });
+    }
+
+    public void reserveMetadataSnap() {
+        metadataChange(() -> {
+            data.sync();
+            md.reserveMetadataSnap();
+            return null;
+        });
+    }
+
+    public void releaseMetadataSnap() {
+        metadataChange(() -> {
+            md.releaseMetadataSnap();
+            return null;
+        });
+    }
+
+    /** Runs a dmsetup message string ({@link PoolMessage#parse}). */
+    public void message(String text) {
+        switch (PoolMessage.parse(text)) {
+            case PoolMessage.CreateThin m -> createThin(m.devId());
+            case PoolMessage.CreateSnap m -> createSnap(m.devId(), m.originId());
+            case PoolMessage.Delete m -> delete(m.devId());
+            case PoolMessage.SetTransactionId m -> setTransactionId(m.current(), m.next());
+            case PoolMessage.ReserveMetadataSnap m -> reserveMetadataSnap();
+            case PoolMessage.ReleaseMetadataSnap m -> releaseMetadataSnap();
+        }
+    }
+
+    // ---- volumes ---------------------------------------------------------------------------
+
+    /**
+     * Opens thin device {@code devId} as a volume of {@code sizeBytes} (the dm table length: the
+     * metadata stores no size). One open volume per device.
+     */
+    public ThinVolume openVolume(long devId, long sizeBytes) {
+        checkOpen();
+        if (sizeBytes < 0) {
+            throw new IllegalArgumentException("volume size must not be negative: " + sizeBytes);
+        }
+        withMetadataRead(() -> md.details(devId));
+        ThinVolume v = new ThinVolume(this, devId, sizeBytes);
+        if (openVolumes.putIfAbsent(devId, v) != null) {
+            throw new MetadataOperationException("thin device " + devId + " is already open");
+        }
+        return v;
+    }
+
+    void volumeClosed(ThinVolume v) {
+        openVolumes.remove(v.deviceId(), v);
+    }
+
+    public List<Long> deviceIds() {
+        return withMetadataRead(md::deviceIds);
+    }
+
+    public DeviceDetails details(long devId) {
+        return withMetadataRead(() -> md.details(devId));
+    }
+
+    // ---- the I/O path (package-private, used by ThinVolume) ---------------------------------
+
+    BlockLocks blockLocks() {
+        return blockLocks;
+    }
+
+    DataBlocks data() {
+        return data;
+    }
+
+    Mapping lookup(long devId, long virtualBlock) {
+        if (mode == PoolMode.FAIL) {
+            throw failed();
+        }
+        return withMetadataRead(() -> md.lookup(devId, virtualBlock));
+    }
+
+    /**
+     * Allocates a data block for a write. Out of space: commits once to release blocks freed in this
+     * transaction; then fails at once (error_if_no_space) or waits for {@link #resizeData} up to the
+     * no-space timeout.
+     */
+    long allocate() {
+        metaLock.writeLock().lock();
+        try {
+            long deadline = System.nanoTime() + options.noSpaceTimeout().toNanos();
+            boolean committed = false;
+            while (true) {
+                checkWritableLocked();
+                try {
+                    long b = md.allocateDataBlock();
+                    checkLowWaterLocked();
+                    return b;
+                } catch (NoFreeBlocksException e) {
+                    if (e instanceof OutOfMetadataSpaceException) {
+                        throw e;
+                    }
+                    if (!committed && md.isDirty()) {
+                        committed = true;
+                        commitLocked();
+                        continue;
+                    }
+                    mode = PoolMode.OUT_OF_DATA_SPACE;
+                    if (options.errorIfNoSpace()) {
+                        throw outOfDataSpace();
+                    }
+                    long left = options.noSpaceTimeout().isZero() ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw outOfDataSpace();
+                    }
+                    try {
+                        spaceAdded.awaitNanos(left);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw outOfDataSpace();
+                    }
+                }
+            }
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    private OutOfDataSpaceException outOfDataSpace() {
+        return new OutOfDataSpaceException(md.dataSpaceMap().nrBlocks(), md.dataSpaceMap().nrFreedThisTransaction());
+    }
+
+    /** Maps {@code virtualBlock} to a block from {@link #allocate}. */
+    void insert(long devId, long virtualBlock, long dataBlock) {
+        metadataChange(() -> {
+            md.insert(devId, virtualBlock, dataBlock);
+            return null;
+        });
+    }
+
+    /** Gives back a block from {@link #allocate} that was not mapped (the write failed). */
+    void release(long dataBlock) {
+        metadataChange(() -> {
+            md.dataSpaceMap().dec(dataBlock);
+            return null;
+        });
+    }
+
+    /** Unmaps [begin, end) of a device; freed blocks are punched after the next commit when passdown is on. */
+    long discard(long devId, long begin, long end) {
+        if (mode == PoolMode.READ_ONLY || mode == PoolMode.OUT_OF_METADATA_SPACE) {
+            return 0; // the kernel accepts and ignores discards in read-only mode
+        }
+        return metadataChange(() -> md.removeRange(devId, begin, end,
+                options.discardPassdown() ? pendingDiscards::add : null));
+    }
+
+    // ---- commit ----------------------------------------------------------------------------
+
+    /** Flush: makes every completed write durable (data sync, then metadata commit). */
+    public void commit() {
+        checkOpen();
+        if (mode == PoolMode.FAIL) {
+            throw failed();
+        }
+        metaLock.writeLock().lock();
+        try {
+            if (md.isDirty() && mode != PoolMode.READ_ONLY) {
+                commitLocked();
+            } else {
+                data.sync();
+            }
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    private void commitLocked() {
+        try {
+            data.sync();
+            md.commit();
+        } catch (RuntimeException e) {
+            metadataFailed(e);
+            throw e;
+        }
+        for (long b : pendingDiscards) {
+            data.discard(b);
+        }
+        pendingDiscards.clear();
+        if (mode == PoolMode.OUT_OF_DATA_SPACE && md.dataSpaceMap().nrFree() > 0) {
+            mode = PoolMode.WRITE;
+            spaceAdded.signalAll();
+        }
+    }
+
+    private void backgroundCommit() {
+        if (closed || mode == PoolMode.FAIL || mode == PoolMode.READ_ONLY) {
+            return;
+        }
+        try {
+            metaLock.writeLock().lock();
+            try {
+                if (md.isDirty()) {
+                    commitLocked();
+                }
+            } finally {
+                metaLock.writeLock().unlock();
+            }
+        } catch (RuntimeException e) {
+            // metadataFailed already recorded it; the next foreground call reports the mode
+        }
+    }
+
+    // ---- growing ---------------------------------------------------------------------------
+
+    /** Grows the data device to {@code newSizeBytes} and the data space map with it; leaves OUT_OF_DATA_SPACE. */
+    public void resizeData(long newSizeBytes) {
+        checkOpen();
+        metaLock.writeLock().lock();
+        try {
+            checkGrowableLocked();
+            long blocks = newSizeBytes / data.blockBytes();
+            long now = md.dataSpaceMap().nrBlocks();
+            if (blocks < now) {
+                throw new MetadataOperationException("cannot shrink the data device from " + now + " to " + blocks
+                        + " blocks of " + data.blockBytes() + " bytes");
+            }
+            if (dataDevice.size() < newSizeBytes) {
+                dataDevice.resize(newSizeBytes);
+            }
+            guarded(() -> {
+                md.resizeData(blocks);
+                commitLocked();
+                return null;
+            });
+            if (mode == PoolMode.OUT_OF_DATA_SPACE) {
+                mode = PoolMode.WRITE;
+            }
+            if (md.dataSpaceMap().nrFree() > options.lowWaterMarkBlocks()) {
+                lowWaterFired = false;
+            }
+            spaceAdded.signalAll();
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    /** Grows the metadata device to {@code newSizeBytes}; leaves OUT_OF_METADATA_SPACE. */
+    public void resizeMetadata(long newSizeBytes) {
+        checkOpen();
+        metaLock.writeLock().lock();
+        try {
+            checkGrowableLocked();
+            if (newSizeBytes < metadataDevice.size()) {
+                throw new MetadataOperationException("cannot shrink the metadata device from "
+                        + metadataDevice.size() + " to " + newSizeBytes + " bytes");
+            }
+            metadataDevice.resize(newSizeBytes);
+            guarded(() -> {
+                md.resizeMetadata();
+                commitLocked();
+                return null;
+            });
+            if (mode == PoolMode.OUT_OF_METADATA_SPACE) {
+                mode = PoolMode.WRITE;
+            }
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    private void checkGrowableLocked() {
+        if (md.needsCheck() || mode == PoolMode.READ_ONLY || mode == PoolMode.FAIL) {
+            throw new NeedsCheckException("the pool cannot grow: its metadata needs a check (needs_check is set)",
+                    failure);
+        }
+    }
+
+    // ---- events ----------------------------------------------------------------------------
+
+    /** Called (on a pool thread, once per crossing) when free data blocks fall to the low-water mark or below. */
+    public void onLowWaterMark(Runnable listener) {
+        this.lowWaterListener = listener;
+    }
+
+    private void checkLowWaterLocked() {
+        long mark = options.lowWaterMarkBlocks();
+        if (mark <= 0 || lowWaterFired) {
+            return;
+        }
+        if (md.dataSpaceMap().nrFree() <= mark) {
+            lowWaterFired = true;
+            Runnable l = lowWaterListener;
+            if (l != null) {
+                Thread.ofVirtual().name("jthin-low-water").start(l);
+            }
+        }
+    }
+
+    // ---- status ----------------------------------------------------------------------------
+
+    public PoolStatus status() {
+        return withMetadataRead(() -> {
+            long totalMeta = md.metadataSpaceMap().nrBlocks();
+            long freeMeta = md.metadataSpaceMap().nrFree();
+            return new PoolStatus(md.transactionId(), PoolStatus.reportedUsedMetadata(totalMeta, freeMeta), totalMeta,
+                    md.dataSpaceMap().nrAllocated(), md.dataSpaceMap().nrBlocks(), md.heldRoot(), mode,
+                    options.discardPassdown(), options.errorIfNoSpace(), md.needsCheck(),
+                    PoolStatus.metadataLowWatermark(totalMeta));
+        });
+    }
+
+    public ThinStatus thinStatus(long devId) {
+        if (mode == PoolMode.FAIL) {
+            return new ThinStatus(0, -1, true);
+        }
+        return withMetadataRead(() -> ThinStatus.of(md.details(devId).mappedBlocks(), md.highestMappedBlock(devId),
+                md.dataBlockSectors()));
+    }
+
+    /** Walks the metadata (live, including uncommitted changes, or the held snapshot). */
+    public void accept(MetadataVisitor visitor, boolean metadataSnap, Long onlyDevice) {
+        withMetadataRead(() -> {
+            md.accept(visitor, metadataSnap, onlyDevice);
+            return null;
+        });
+    }
+
+    /** The first mapped block ≥ from of a device, or −1 (for sparse export and map). */
+    public long nextMappedBlock(long devId, long from) {
+        return withMetadataRead(() -> md.nextMappedBlock(devId, from));
+    }
+
+    // ---- locking and failure handling --------------------------------------------------------
+
+    private <T> T withMetadataRead(Supplier<T> op) {
+        metaLock.readLock().lock();
+        try {
+            return op.get();
+        } finally {
+            metaLock.readLock().unlock();
+        }
+    }
+
+    <T> T withMetadataWrite(Supplier<T> op) {
+        metaLock.writeLock().lock();
+        try {
+            return op.get();
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    /** A metadata change under the write lock, refused in read-only modes, failure-handled. */
+    private <T> T metadataChange(Supplier<T> op) {
+        checkOpen();
+        metaLock.writeLock().lock();
+        try {
+            checkWritableLocked();
+            ensureMetadataSpaceLocked();
+            return guarded(op);
+        } finally {
+            metaLock.writeLock().unlock();
+        }
+    }
+
+    /** Runs a metadata change; an unexpected failure aborts, sets NEEDS_CHECK and makes the pool read-only. */
+    private <T> T guarded(Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (DeviceExistsException | NoSuchDeviceException | MetadataOperationException
+                | IllegalArgumentException | OutOfDataSpaceException e) {
+            throw e; // refused before anything changed
+        } catch (OutOfMetadataSpaceException e) {
+            try {
+                md.abort();
+                pendingDiscards.clear();
+                mode = PoolMode.OUT_OF_METADATA_SPACE;
+            } catch (RuntimeException again) {
+                metadataFailed(again);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            metadataFailed(e);
+            throw e;
+        }
+    }
+
+    private void ensureMetadataSpaceLocked() {
+        if (md.metadataSpaceMap().nrFree() >= METADATA_OP_RESERVE) {
+            return;
+        }
+        if (md.isDirty()) {
+            commitLocked();
+        }
+        if (md.metadataSpaceMap().nrFree() < METADATA_OP_RESERVE) {
+            mode = PoolMode.OUT_OF_METADATA_SPACE;
+            throw new OutOfMetadataSpaceException(md.metadataSpaceMap().nrBlocks());
+        }
+    }
+
+    /** The kernel's metadata-failure path (§7.6): roll back, set NEEDS_CHECK, go read-only; if that fails, FAIL. */
+    private void metadataFailed(Throwable cause) {
+        failure = cause;
+        pendingDiscards.clear();
+        try {
+            md.writeFlagsNow();
+            mode = PoolMode.READ_ONLY;
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            mode = PoolMode.FAIL;
+        }
+    }
+
+    private void checkWritableLocked() {
+        switch (mode) {
+            case WRITE, OUT_OF_DATA_SPACE -> { }
+            case OUT_OF_METADATA_SPACE -> throw new OutOfMetadataSpaceException(md.metadataSpaceMap().nrBlocks());
+            case READ_ONLY -> throw new NeedsCheckException("the pool is read-only: its metadata needs a check"
+                    + (failure == null ? " (needs_check is set)" : " after: " + failure.getMessage()), failure);
+            case FAIL -> throw failed();
+        }
+    }
+
+    private PoolFailedException failed() {
+        return new PoolFailedException("the pool has failed" + (failure == null ? "" : ": " + failure.getMessage()),
+                failure);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the pool is closed");
+        }
+    }
+
+    /** Commits (if anything changed and the pool is writable), stops the committer, closes both devices. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (mode == PoolMode.WRITE || mode == PoolMode.OUT_OF_DATA_SPACE) {
+                commit();
+            }
+        } finally {
+            closed = true;
+            if (committer != null) {
+                committer.shutdownNow();
+            }
+            metaLock.writeLock().lock();
+            try {
+                md.close();
+                dataDevice.close();
+            } finally {
+                metaLock.writeLock().unlock();
+            }
+        }
+    }
+}

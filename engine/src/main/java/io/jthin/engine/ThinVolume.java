@@ -1,0 +1,185 @@
+package io.jthin.engine;
+
+import io.jthin.snapshot.Mapping;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One open thin device: byte-addressed I/O of any size and alignment (dm-thin-format §6.5–6.6).
+ * Reads of unmapped ranges return zeros; writes allocate on demand and copy shared blocks; discard
+ * unmaps whole blocks; flush makes completed writes durable.
+ *
+ * <p>Lock order: this volume's lock (I/O shared; a snapshot of this device and discard exclusive,
+ * which is the kernel's "suspend the origin") → one block lock → the pool's metadata lock.
+ * Thread-safe: any number of threads may do I/O at once.
+ */
+public final class ThinVolume implements AutoCloseable {
+    private final ThinPool pool;
+    private final long devId;
+    private final long sizeBytes;
+    private final long blockBytes;
+    private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    ThinVolume(ThinPool pool, long devId, long sizeBytes) {
+        this.pool = pool;
+        this.devId = devId;
+        this.sizeBytes = sizeBytes;
+        this.blockBytes = pool.dataBlockBytes();
+    }
+
+    public long deviceId() {
+        return devId;
+    }
+
+    public long size() {
+        return sizeBytes;
+    }
+
+    private void checkRange(long offset, long length, String op) {
+        if (closed) {
+            throw new IllegalStateException("volume of thin device " + devId + " is closed");
+        }
+        if (offset < 0 || length < 0 || offset > sizeBytes - length) {
+            throw new IllegalArgumentException(op + " of " + length + " bytes at offset " + offset
+                    + " is outside thin device " + devId + " (size " + sizeBytes + " bytes)");
+        }
+    }
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset}; unmapped ranges read as zeros. */
+    public void read(long offset, ByteBuffer dst) {
+        checkRange(offset, dst.remaining(), "read");
+        Lock vl = volumeLock.readLock();
+        vl.lock();
+        try {
+            long pos = offset;
+            while (dst.hasRemaining()) {
+                long vblock = pos / blockBytes;
+                long inBlock = pos % blockBytes;
+                int n = (int) Math.min(dst.remaining(), blockBytes - inBlock);
+                ByteBuffer part = dst.slice(dst.position(), n);
+                readBlock(vblock, inBlock, part);
+                dst.position(dst.position() + n);
+                pos += n;
+            }
+        } finally {
+            vl.unlock();
+        }
+    }
+
+    private void readBlock(long vblock, long inBlock, ByteBuffer part) {
+        Lock bl = pool.blockLocks().of(devId, vblock).readLock();
+        bl.lock();
+        try {
+            Mapping m = pool.lookup(devId, vblock);
+            if (m == null) {
+                while (part.hasRemaining()) {
+                    part.put((byte) 0);
+                }
+            } else {
+                pool.data().read(m.dataBlock(), inBlock, part);
+            }
+        } finally {
+            bl.unlock();
+        }
+    }
+
+    /** Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying blocks as needed. */
+    public void write(long offset, ByteBuffer src) {
+        checkRange(offset, src.remaining(), "write");
+        Lock vl = volumeLock.readLock();
+        vl.lock();
+        try {
+            long pos = offset;
+            while (src.hasRemaining()) {
+                long vblock = pos / blockBytes;
+                long inBlock = pos % blockBytes;
+                int n = (int) Math.min(src.remaining(), blockBytes - inBlock);
+                ByteBuffer part = src.slice(src.position(), n);
+                writeBlock(vblock, inBlock, part);
+                src.position(src.position() + n);
+                pos += n;
+            }
+        } finally {
+            vl.unlock();
+        }
+    }
+
+    private void writeBlock(long vblock, long inBlock, ByteBuffer part) {
+        Lock bl = pool.blockLocks().of(devId, vblock).writeLock();
+        bl.lock();
+        try {
+            Mapping m = pool.lookup(devId, vblock);
+            if (m != null && !m.shared()) {
+                pool.data().write(m.dataBlock(), inBlock, part);
+                return;
+            }
+            boolean whole = inBlock == 0 && part.remaining() == blockBytes;
+            long fresh = pool.allocate();
+            try {
+                if (!whole) {
+                    if (m != null) {
+                        pool.data().copy(m.dataBlock(), fresh);
+                    } else if (pool.options().zeroNewBlocks()) {
+                        pool.data().zero(fresh);
+                    }
+                }
+                pool.data().write(fresh, inBlock, part);
+            } catch (RuntimeException e) {
+                pool.release(fresh);
+                throw e;
+            }
+            pool.insert(devId, vblock, fresh);
+        } finally {
+            bl.unlock();
+        }
+    }
+
+    /**
+     * Discards [offset, offset+length): every data block the range covers whole is unmapped (the
+     * unaligned head and tail are ignored, as the kernel does). With passdown, blocks no other device
+     * uses are punched out of the data file after the next commit.
+     *
+     * @return the number of mappings removed
+     */
+    public long discard(long offset, long length) {
+        checkRange(offset, length, "discard");
+        long first = (offset + blockBytes - 1) / blockBytes;
+        long end = (offset + length) / blockBytes;
+        if (first >= end) {
+            return 0;
+        }
+        Lock vl = volumeLock.writeLock();
+        vl.lock();
+        try {
+            return pool.discard(devId, first, end);
+        } finally {
+            vl.unlock();
+        }
+    }
+
+    /** Makes every completed write durable: data sync, then metadata commit. */
+    public void flush() {
+        pool.commit();
+    }
+
+    /** Runs {@code op} while no I/O of this volume is in flight (used to snapshot it). */
+    void quiesced(Runnable op) {
+        Lock vl = volumeLock.writeLock();
+        vl.lock();
+        try {
+            op.run();
+        } finally {
+            vl.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            pool.volumeClosed(this);
+        }
+    }
+}
