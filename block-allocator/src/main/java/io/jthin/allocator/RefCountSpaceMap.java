@@ -1,5 +1,6 @@
 package io.jthin.allocator;
 
+import io.jthin.btree.BlockType;
 import io.jthin.btree.CorruptMetadataException;
 import io.jthin.btree.NoFreeBlocksException;
 import io.jthin.btree.SpaceMap;
@@ -52,6 +53,8 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
     private long cursor;
     /** Allocations and frees committed since {@link BlockSet#optimize()} last ran on {@code allocatable}. */
     private long changesSinceOptimize;
+    /** The bitmap last added to {@code dirtyBitmaps} (saves a Roaring insert per allocation), −1 if none. */
+    private int lastDirtyBitmap = -1;
     private static final long OPTIMIZE_MIN_CHANGES = 4096;
     private static final long OPTIMIZE_BLOCKS_PER_CHANGE = 256;
     private final Thresholds thresholds = new Thresholds();
@@ -131,7 +134,7 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
         int newSmall = (int) Math.min(now, BitmapBlock.OVERFLOW);
         if (newSmall != small) {
             BitmapBlock.set(words, e, newSmall);
-            dirtyBitmaps.add((int) BitmapBlock.bitmapIndex(block));
+            markDirty(block);
         }
         if (now >= BitmapBlock.OVERFLOW) {
             overflow.put(block, now);
@@ -142,6 +145,14 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
             becameUsed(block);
         } else if (now == 0) {
             becameFree(block);
+        }
+    }
+
+    private void markDirty(long block) {
+        int i = (int) BitmapBlock.bitmapIndex(block);
+        if (i != lastDirtyBitmap) {
+            dirtyBitmaps.add(i);
+            lastDirtyBitmap = i;
         }
     }
 
@@ -180,7 +191,7 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
         cursor = b + 1 < nrBlocks ? b + 1 : 0;
         long[] words = words(b);
         BitmapBlock.set(words, BitmapBlock.entryOf(b), 1);
-        dirtyBitmaps.add((int) BitmapBlock.bitmapIndex(b));
+        markDirty(b);
         becameUsed(b);
         return b;
     }
@@ -219,6 +230,7 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
         freedThisTxn.clear();
         newThisTxn.clear();
         dirtyBitmaps.clear();
+        lastDirtyBitmap = -1;
         // Random allocation fragments run containers (made by extend and by runOptimize), whose
         // updates cost O(runs): re-choose the container kinds once enough changed, which amortises
         // the O(containers) pass to a few nanoseconds per change.
@@ -257,19 +269,19 @@ public abstract sealed class RefCountSpaceMap implements SpaceMap permits DiskSp
         long[] stored = {0};
         overflow.forEachStored((block, count) -> {
             if (block < 0 || block >= nrBlocks) {
-                throw new CorruptMetadataException(io.jthin.btree.BlockType.BTREE_NODE, overflowRoot, name
+                throw new CorruptMetadataException(BlockType.BTREE_NODE, overflowRoot, name
                         + " overflow tree: entry for block " + block + " is past the end (" + nrBlocks + " blocks)");
             }
             int small = BitmapBlock.get(words(block), BitmapBlock.entryOf(block));
             if (small != BitmapBlock.OVERFLOW || count < BitmapBlock.OVERFLOW) {
-                throw new CorruptMetadataException(io.jthin.btree.BlockType.BTREE_NODE, overflowRoot, name
+                throw new CorruptMetadataException(BlockType.BTREE_NODE, overflowRoot, name
                         + " overflow tree: block " + block + " has count " + count + " in the tree but "
                         + small + " in its bitmap (a tree entry needs bitmap value 3 and a count of at least 3)");
             }
             stored[0]++;
         });
         if (stored[0] != overflowEntries) {
-            throw new CorruptMetadataException(io.jthin.btree.BlockType.BTREE_NODE, overflowRoot, name
+            throw new CorruptMetadataException(BlockType.BTREE_NODE, overflowRoot, name
                     + ": " + overflowEntries + " bitmap entries say \"count ≥ 3\" but the overflow tree holds "
                     + stored[0] + " counts");
         }

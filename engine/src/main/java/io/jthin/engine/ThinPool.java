@@ -370,7 +370,11 @@ public final class ThinPool implements AutoCloseable {
             throw e;
         }
         for (long b : pendingDiscards) {
-            data.discard(b);
+            // A block allocated and freed within the transaction may have been handed out again
+            // (the committed tree never referenced it): punch only what is still free.
+            if (md.dataSpaceMap().refCount(b) == 0) {
+                data.discard(b);
+            }
         }
         pendingDiscards.clear();
         if (mode == PoolMode.OUT_OF_DATA_SPACE && md.dataSpaceMap().nrFree() > 0) {
@@ -510,6 +514,21 @@ public final class ThinPool implements AutoCloseable {
             md.accept(visitor, metadataSnap, onlyDevice);
             return null;
         });
+    }
+
+    /** Where {@code virtualBlock} of a device lives, and whether it may be shared; null when unmapped. */
+    public Mapping mapping(long devId, long virtualBlock) {
+        return withMetadataRead(() -> md.lookup(devId, virtualBlock));
+    }
+
+    /** Bytes the data device really occupies (sparse files: allocated blocks only). */
+    public long dataAllocatedBytes() {
+        return dataDevice.allocatedBytes();
+    }
+
+    /** The reference count of a data block (how many distinct mapping leaves point at it, §5.6). */
+    public long dataRefCount(long dataBlock) {
+        return withMetadataRead(() -> md.dataSpaceMap().refCount(dataBlock));
     }
 
     /** The first mapped block ≥ from of a device, or −1 (for sparse export and map). */

@@ -13,4 +13,8 @@ public final class DeviceIOException extends StorageException {
     public DeviceIOException(String message) {
         super(message);
     }
+
+    public DeviceIOException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

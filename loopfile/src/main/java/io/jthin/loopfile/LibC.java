@@ -10,77 +10,198 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * The few libc calls FileChannel lacks, through the FFM API (no JNI): {@code open}, {@code close},
- * {@code fallocate} (punch-hole), {@code fstat} (allocated blocks), {@code lseek} (block device
- * size). Each failure carries errno and its text. Linux x86_64/aarch64 with glibc.
+ * The glibc functions FileChannel lacks, bound with FFM: {@code open}, {@code close},
+ * {@code fallocate}, {@code ftruncate}, {@code fstat}, {@code lseek}, and errno's name and text.
+ *
+ * <p>Owns: the downcall handles, the Linux flag values and the {@code struct stat} offsets
+ * (no other class names them). {@code st_blocks} is at byte 64 both in x86_64's {@code struct stat}
+ * (144 bytes) and in asm-generic's, which aarch64 uses (128 bytes); no other architecture is
+ * accepted. Only x86_64 is exercised by the tests here.
+ *
+ * <p>Every call that can fail captures {@code errno} at the call and throws an
+ * {@link ErrnoException} naming the function; {@code EINTR} is retried.
+ *
+ * <p>Invariant: this class is initialised only after {@link #isSupported()} returned true (the
+ * handles are looked up in the static initialiser); {@link NativeFile} guards that.
+ * Thread-safety: stateless and thread-safe; each call uses its own confined arena.
  */
 final class LibC {
-    static final int O_RDWR = 2;
+    /** {@code open} flags (Linux, all mainstream architectures). */
     static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
+
+    /** {@code fallocate} mode: {@code FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE}. */
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+    /** {@code EINTR}: the call was interrupted by a signal and is retried. */
+    static final int EINTR = 4;
+
+    /** {@code lseek} whence: the end of the file (for a block device, its size). */
     static final int SEEK_END = 2;
-    static final int EOPNOTSUPP = 95;
-    /** Bytes to reserve for struct stat (144 on x86_64, 128 on aarch64). */
-    static final int STAT_SIZE = 144;
-    /** Offset of st_blocks (512-byte units) in struct stat: 64 on x86_64 and on aarch64 (asm-generic). */
-    static final long ST_BLOCKS_OFFSET = 64;
-    /** Architectures whose struct stat has st_blocks at {@link #ST_BLOCKS_OFFSET}. */
-    private static final boolean SUPPORTED_ARCH = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64", "aarch64" -> true;
-        default -> false;
-    };
+
+    /** Bytes reserved for {@code struct stat}: 144 on x86_64, 128 on aarch64. */
+    static final long STAT_SIZE = 144;
+    /** {@code st_blocks}, an i64, at byte 64 on x86_64 and aarch64. */
+    static final long STAT_ST_BLOCKS_OFFSET = 64;
+    /** {@code st_blocks} counts 512-byte units whatever the file system's block size. */
+    static final long STAT_BLOCK_UNIT_BYTES = 512;
+    /** {@code _STAT_VER} for the {@code __fxstat} fallback on glibc older than 2.33: 1 on x86_64, 0 on aarch64. */
+    private static final int STAT_VER = isX86_64() ? 1 : 0;
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURED = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURED.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle FALLOCATE = handle("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPT);
-    private static final MethodHandle FSTAT = handle("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS),
-            ERRNO_OPT);
-    private static final MethodHandle LSEEK = handle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG,
-            JAVA_INT), ERRNO_OPT);
-    private static final MethodHandle FTRUNCATE = handle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT,
-            JAVA_LONG), ERRNO_OPT);
-    private static final MethodHandle STRERROR = handle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle OPEN = errnoHandle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FALLOCATE = errnoHandle("fallocate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle LSEEK =
+            errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle FTRUNCATE =
+            errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    /** {@code fstat} is a real symbol since glibc 2.33; before, only {@code __fxstat(ver, fd, buf)}. */
+    private static final MethodHandle FSTAT = optionalErrnoHandle("fstat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle FXSTAT = FSTAT != null ? null : errnoHandle("__fxstat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    /** glibc 2.32+: "EOPNOTSUPP" for 95; absent on older libcs (then the name is omitted). */
+    private static final MethodHandle STRERRORNAME_NP =
+            plainHandle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    private LibC() {
+    private LibC() {}
+
+    /** True on Linux x86_64 and aarch64, the platforms whose {@code struct stat} layout is coded here. */
+    static boolean isSupported() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        return os.startsWith("linux") && (isX86_64() || arch().equals("aarch64"));
     }
 
-    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(sym, fd, options);
+    private static boolean isX86_64() {
+        return arch().equals("amd64") || arch().equals("x86_64");
     }
 
-    /** An error of a libc call: the call, errno and its text. */
-    static final class Errno extends Exception {
-        private static final long serialVersionUID = 1L;
-        final int errno;
+    private static String arch() {
+        return System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    }
 
-        Errno(String call, int errno) {
-            super(call + " failed: " + strerror(errno) + " (errno " + errno + ")");
-            this.errno = errno;
+    /** {@code open(path, flags, 0)}; returns the new descriptor. */
+    static int open(String path, int flags) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment cPath = arena.allocateFrom(path);
+            while (true) {
+                int fd = (int) OPEN.invokeExact(state, cPath, flags, 0);
+                if (fd >= 0) {
+                    return fd;
+                }
+                checkRetry("open", state);
+            }
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("open downcall", t);
         }
     }
 
-    static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.reinterpret(256).getString(0);
+    /** {@code close(fd)}; not retried on EINTR (Linux frees the descriptor anyway). */
+    static void close(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) CLOSE.invokeExact(state, fd);
+            if (rc != 0) {
+                throw errnoException("close", errno(state));
+            }
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
         } catch (Throwable t) {
-            return "error " + errno;
+            throw new AssertionError("close downcall", t);
+        }
+    }
+
+    /** {@code fallocate(fd, mode, offset, length)}. */
+    static void fallocate(int fd, int mode, long offsetBytes, long lengthBytes) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            while ((int) FALLOCATE.invokeExact(state, fd, mode, offsetBytes, lengthBytes) != 0) {
+                checkRetry("fallocate", state);
+            }
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fallocate downcall", t);
+        }
+    }
+
+    /** {@code ftruncate(fd, length)}: shrinks, or grows sparsely (the new range is a hole). */
+    static void ftruncate(int fd, long lengthBytes) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            while ((int) FTRUNCATE.invokeExact(state, fd, lengthBytes) != 0) {
+                checkRetry("ftruncate", state);
+            }
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("ftruncate downcall", t);
+        }
+    }
+
+    /** {@code lseek(fd, 0, SEEK_END)}: the size of a file or a block device (moves fd's offset only). */
+    static long seekEnd(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long end = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
+            if (end < 0) {
+                throw errnoException("lseek", errno(state));
+            }
+            return end;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("lseek downcall", t);
+        }
+    }
+
+    /** {@code fstat(fd).st_blocks × 512}: the bytes the file really occupies. */
+    static long allocatedBytes(int fd) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment stat = fstat(arena, fd);
+            return stat.get(JAVA_LONG, STAT_ST_BLOCKS_OFFSET) * STAT_BLOCK_UNIT_BYTES;
+        }
+    }
+
+    private static MemorySegment fstat(Arena arena, int fd) throws ErrnoException {
+        MemorySegment state = arena.allocate(CALL_STATE);
+        MemorySegment stat = arena.allocate(STAT_SIZE, 8);
+        try {
+            while ((FSTAT != null ? (int) FSTAT.invokeExact(state, fd, stat)
+                    : (int) FXSTAT.invokeExact(state, STAT_VER, fd, stat)) != 0) {
+                checkRetry("fstat", state);
+            }
+            return stat;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fstat downcall", t);
+        }
+    }
+
+    private static void checkRetry(String function, MemorySegment state) throws ErrnoException {
+        int errno = errno(state);
+        if (errno != EINTR) {
+            throw errnoException(function, errno);
         }
     }
 
@@ -88,95 +209,43 @@ final class LibC {
         return (int) ERRNO.get(state, 0L);
     }
 
-    static int open(String path, int flags) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags | O_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new Errno("open(" + path + ")", errno(state));
-            }
-            return fd;
-        } catch (Errno e) {
-            throw e;
+    static ErrnoException errnoException(String function, int errno) {
+        return new ErrnoException(function, errno, cString(STRERRORNAME_NP, errno), cString(STRERROR, errno));
+    }
+
+    /** Calls a {@code const char *f(int)} and copies the result; null if absent or NULL. */
+    @SuppressWarnings("restricted") // reinterpret: libc's strerror strings are NUL-terminated and static
+    private static String cString(MethodHandle function, int errno) {
+        if (function == null) {
+            return null;
+        }
+        try {
+            MemorySegment s = (MemorySegment) function.invokeExact(errno);
+            return s.equals(MemorySegment.NULL) ? null : s.reinterpret(Integer.MAX_VALUE).getString(0);
         } catch (Throwable t) {
-            throw new IllegalStateException("open downcall failed", t);
+            return null;
         }
     }
 
-    static void close(int fd) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            if ((int) CLOSE.invokeExact(state, fd) < 0) {
-                throw new Errno("close", errno(state));
-            }
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("close downcall failed", t);
+    private static MethodHandle errnoHandle(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        MethodHandle h = optionalErrnoHandle(name, fd, extra);
+        if (h == null) {
+            throw new UnsupportedOperationException("libc has no " + name + "; jthin needs glibc on Linux x86_64 or aarch64");
         }
+        return h;
     }
 
-    static void punchHole(int fd, long offset, long length) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            int r = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
-            if (r < 0) {
-                throw new Errno("fallocate(PUNCH_HOLE|KEEP_SIZE)", errno(state));
-            }
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("fallocate downcall failed", t);
-        }
+    @SuppressWarnings("restricted") // downcalls into libc are this class's whole job
+    private static MethodHandle optionalErrnoHandle(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        System.arraycopy(extra, 0, options, 0, extra.length);
+        options[extra.length] = Linker.Option.captureCallState("errno");
+        Optional<MemorySegment> symbol = LINKER.defaultLookup().find(name);
+        return symbol.map(s -> LINKER.downcallHandle(s, fd, options)).orElse(null);
     }
 
-    /** Sets the file's size (sparse when it grows). */
-    static void truncate(int fd, long size) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            if ((int) FTRUNCATE.invokeExact(state, fd, size) < 0) {
-                throw new Errno("ftruncate", errno(state));
-            }
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("ftruncate downcall failed", t);
-        }
-    }
-
-    /** st_blocks × 512 of an open file. */
-    static long allocatedBytes(int fd) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            MemorySegment st = arena.allocate(STAT_SIZE, 8);
-            if ((int) FSTAT.invokeExact(state, fd, st) < 0) {
-                throw new Errno("fstat", errno(state));
-            }
-            if (!SUPPORTED_ARCH) {
-                throw new UnsupportedOperationException("allocated size: struct stat layout unknown on "
-                        + System.getProperty("os.arch"));
-            }
-            return st.get(JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("fstat downcall failed", t);
-        }
-    }
-
-    /** The size of a block device (lseek to its end). */
-    static long seekEnd(int fd) throws Errno {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURED);
-            long r = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
-            if (r < 0) {
-                throw new Errno("lseek", errno(state));
-            }
-            return r;
-        } catch (Errno e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("lseek downcall failed", t);
-        }
+    @SuppressWarnings("restricted") // as above
+    private static MethodHandle plainHandle(String name, FunctionDescriptor fd) {
+        return LINKER.defaultLookup().find(name).map(s -> LINKER.downcallHandle(s, fd)).orElse(null);
     }
 }

@@ -4,150 +4,188 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A sparse {@link BlockDevice} in memory, for fast tests and benchmarks: 64 KiB chunks allocated on
- * first write, so a 100 GiB device costs nothing until written; a chunk made all zero by
- * {@link #punchHole} is dropped. Thread-safe: each chunk is guarded by its own monitor.
+ * A sparse {@link BlockDevice} in memory, for fast tests and benchmarks of every module.
+ *
+ * <p>Owns a map of 64 KiB chunks ({@link #CHUNK}), each allocated on its first write, so a
+ * 100 GiB device costs nothing until written; {@link #allocatedBytes()} is chunks held × 64 KiB.
+ *
+ * <p>Invariants: no chunk lies wholly at or past {@link #size()}, and bytes of a chunk past the size
+ * are zero (a shrink drops and zeroes them, so a later grow reads zeros); a chunk that a
+ * {@link #punchHole} leaves all zero is dropped. Content outlives {@link #close()}: I/O on a closed
+ * device fails, {@link #reopen()} makes it usable again (as reopening a file would), and
+ * {@link #copy()} works either way.
+ *
+ * <p>Thread-safety: read and write run concurrently under the read side of a ReentrantReadWriteLock
+ * (overlapping concurrent writes are unordered, as on a disk); punchHole, resize and copy take the
+ * write side, so a chunk is never dropped while a writer holds it. No other lock is taken.
  */
 public final class MemoryBlockDevice implements BlockDevice {
-    static final int CHUNK = 64 * 1024;
+    /** Allocation unit in bytes. */
+    public static final int CHUNK = 64 * 1024;
+
+    private static final int CHUNK_SHIFT = 16;
+    private static final byte[] ZERO_CHUNK = new byte[CHUNK];
 
     private final String name;
     private final ConcurrentHashMap<Long, byte[]> chunks = new ConcurrentHashMap<>();
-    private volatile long size;
+    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    private volatile long sizeBytes;
     private volatile boolean closed;
 
+    /** A device named "memory" of {@code sizeBytes}, all zero. */
     public MemoryBlockDevice(long sizeBytes) {
         this("memory", sizeBytes);
     }
 
+    /** A device named {@code name} (used in error messages) of {@code sizeBytes}, all zero. */
     public MemoryBlockDevice(String name, long sizeBytes) {
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("size must not be negative: " + sizeBytes);
-        }
+        ByteBuffers.requireNonNegative(name, "size", sizeBytes);
         this.name = name;
-        this.size = sizeBytes;
+        this.sizeBytes = sizeBytes;
     }
 
-    /** An independent copy of this device's current content. */
+    /** An independent, open copy of the current content (same name and size); allowed when closed. */
     public MemoryBlockDevice copy() {
-        MemoryBlockDevice c = new MemoryBlockDevice(name, size);
-        chunks.forEach((k, v) -> {
-            synchronized (v) {
-                c.chunks.put(k, v.clone());
-            }
-        });
-        return c;
+        rw.writeLock().lock();
+        try {
+            MemoryBlockDevice c = new MemoryBlockDevice(name, sizeBytes);
+            chunks.forEach((index, chunk) -> c.chunks.put(index, chunk.clone()));
+            return c;
+        } finally {
+            rw.writeLock().unlock();
+        }
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new DeviceIOException(name + " is closed");
-        }
+    /** Makes a closed device usable again, content unchanged; returns this. */
+    public MemoryBlockDevice reopen() {
+        closed = false;
+        return this;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** How many times {@link #sync()} returned. */
+    public long syncCount() {
+        return syncs.get();
+    }
+
+    /** How many times {@link #write} returned. */
+    public long writeCount() {
+        return writes.get();
     }
 
     @Override
     public void read(long offsetBytes, ByteBuffer dst) {
-        checkOpen();
-        long pos = offsetBytes;
-        while (dst.hasRemaining()) {
-            long c = pos / CHUNK;
-            int in = (int) (pos % CHUNK);
-            int n = Math.min(dst.remaining(), CHUNK - in);
-            byte[] chunk = pos >= size ? null : chunks.get(c);
-            if (chunk == null) {
-                for (int i = 0; i < n; i++) {
-                    dst.put((byte) 0);
+        ByteBuffers.requireNonNegative(name, "read offset", offsetBytes);
+        rw.readLock().lock();
+        try {
+            ensureOpen();
+            long position = offsetBytes;
+            while (dst.hasRemaining()) {
+                int within = (int) (position & (CHUNK - 1));
+                int n = Math.min(dst.remaining(), CHUNK - within);
+                byte[] chunk = position < 0 ? null : chunks.get(position >>> CHUNK_SHIFT);
+                if (chunk == null) {
+                    ByteBuffers.fillZeros(dst.slice(dst.position(), n));
+                    dst.position(dst.position() + n);
+                } else {
+                    dst.put(chunk, within, n); // bytes past the size are zero (invariant)
                 }
-            } else {
-                int valid = (int) Math.max(0, Math.min(n, size - pos));
-                synchronized (chunk) {
-                    dst.put(chunk, in, valid);
-                }
-                for (int i = valid; i < n; i++) {
-                    dst.put((byte) 0);
-                }
+                position += n; // may overflow past Long.MAX_VALUE: then it reads zeros
             }
-            pos += n;
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
     @Override
     public void write(long offsetBytes, ByteBuffer src) {
-        checkOpen();
-        if (offsetBytes < 0 || offsetBytes + src.remaining() > size) {
-            throw new DeviceIOException(name + ": write of " + src.remaining() + " bytes at " + offsetBytes
-                    + " is past the end of the device (" + size + " bytes)");
-        }
-        long pos = offsetBytes;
-        while (src.hasRemaining()) {
-            long c = pos / CHUNK;
-            int in = (int) (pos % CHUNK);
-            int n = Math.min(src.remaining(), CHUNK - in);
-            byte[] chunk = chunks.computeIfAbsent(c, k -> new byte[CHUNK]);
-            synchronized (chunk) {
-                src.get(chunk, in, n);
+        rw.readLock().lock();
+        try {
+            ensureOpen();
+            ByteBuffers.requireWithinSize(name, "write", offsetBytes, src.remaining(), sizeBytes);
+            long position = offsetBytes;
+            while (src.hasRemaining()) {
+                int within = (int) (position & (CHUNK - 1));
+                int n = Math.min(src.remaining(), CHUNK - within);
+                byte[] chunk = chunks.computeIfAbsent(position >>> CHUNK_SHIFT, k -> new byte[CHUNK]);
+                src.get(chunk, within, n);
+                position += n;
             }
-            pos += n;
+            writes.incrementAndGet();
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
+    /** A no-op apart from counting (memory is as durable as it gets here). */
     @Override
     public void sync() {
-        checkOpen();
+        ensureOpen();
         syncs.incrementAndGet();
-    }
-
-    /** How many times {@link #sync()} was called. */
-    public long syncCount() {
-        return syncs.get();
     }
 
     @Override
     public long size() {
-        return size;
+        return sizeBytes;
     }
 
+    /** Grows (the new range reads zeros, costs nothing) or shrinks (the tail is discarded). */
     @Override
-    public synchronized void resize(long newSizeBytes) {
-        checkOpen();
-        if (newSizeBytes < size) {
-            punchHole(newSizeBytes, size - newSizeBytes);
+    public void resize(long newSizeBytes) {
+        ByteBuffers.requireNonNegative(name, "new size", newSizeBytes);
+        rw.writeLock().lock();
+        try {
+            ensureOpen();
+            if (newSizeBytes < sizeBytes) {
+                zeroRange(newSizeBytes, sizeBytes - newSizeBytes);
+            }
+            sizeBytes = newSizeBytes;
+        } finally {
+            rw.writeLock().unlock();
         }
-        size = newSizeBytes;
     }
 
     @Override
     public void punchHole(long offsetBytes, long lengthBytes) {
-        checkOpen();
-        long end = Math.min(size, offsetBytes + lengthBytes);
-        long pos = offsetBytes;
-        while (pos < end) {
-            long c = pos / CHUNK;
-            int in = (int) (pos % CHUNK);
-            int n = (int) Math.min(end - pos, CHUNK - in);
-            byte[] chunk = chunks.get(c);
+        rw.writeLock().lock();
+        try {
+            ensureOpen();
+            ByteBuffers.requireWithinSize(name, "punch hole", offsetBytes, lengthBytes, sizeBytes);
+            zeroRange(offsetBytes, lengthBytes);
+        } finally {
+            rw.writeLock().unlock();
+        }
+    }
+
+    /** Zeroes the range; drops chunks it covers wholly or leaves all zero. Caller holds the write lock. */
+    private void zeroRange(long offsetBytes, long lengthBytes) {
+        long end = offsetBytes + lengthBytes;
+        long position = offsetBytes;
+        while (position < end) {
+            int within = (int) (position & (CHUNK - 1));
+            int n = (int) Math.min(end - position, CHUNK - within);
+            long index = position >>> CHUNK_SHIFT;
+            byte[] chunk = chunks.get(index);
             if (chunk != null) {
-                synchronized (chunk) {
-                    Arrays.fill(chunk, in, in + n, (byte) 0);
-                    if (n == CHUNK || isZero(chunk)) {
-                        chunks.remove(c, chunk);
-                    }
+                Arrays.fill(chunk, within, within + n, (byte) 0);
+                if (n == CHUNK || isZero(chunk)) {
+                    chunks.remove(index);
                 }
             }
-            pos += n;
+            position += n;
         }
     }
 
     private static boolean isZero(byte[] chunk) {
-        for (byte b : chunk) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
+        return Arrays.mismatch(chunk, ZERO_CHUNK) < 0;
     }
 
     @Override
@@ -160,14 +198,20 @@ public final class MemoryBlockDevice implements BlockDevice {
         return name;
     }
 
+    /** Marks the device closed (later I/O fails); the content stays for {@link #reopen()} and {@link #copy()}. */
     @Override
     public void close() {
         closed = true;
     }
 
-    /** Opens again after {@link #close()} (the content stays), as reopening a file would. */
-    public MemoryBlockDevice reopen() {
-        closed = false;
-        return this;
+    private void ensureOpen() {
+        if (closed) {
+            throw new DeviceIOException(name + ": device is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryBlockDevice[" + name + ", " + sizeBytes + " bytes, " + chunks.size() + " chunks]";
     }
 }

@@ -2,260 +2,440 @@ package io.jthin.loopfile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A {@link BlockDevice} on a sparse file (or a block device node): positional I/O through a
- * FileChannel, punch-hole and allocated-size through a second descriptor opened with FFM, and an
- * exclusive lock held while open.
+ * A {@link BlockDevice} over a sparse file (or a block device node), held exclusively.
  *
- * <p>Locking: a JVM-wide set of open canonical paths refuses a second open in this JVM before any
- * descriptor is opened (closing a second descriptor would otherwise drop the first one's POSIX
- * lock); an OS lock ({@link FileChannel#tryLock()}) refuses a second process. Both raise
- * {@link PoolLockedException} naming the path.
+ * <p>Owns: one FileChannel (all reads, writes and syncs), the OS lock taken on it (exclusive, or
+ * shared when read-only), a second libc descriptor ({@link NativeFile}: punch-hole, sparse grow,
+ * {@code st_blocks}) and the path's entry in the JVM-wide {@link OpenFileRegistry}.
  *
- * <p>Thread-safe: positional reads and writes may run concurrently.
+ * <p>Invariants:
+ * <ul>
+ *   <li>While open, no other SparseFile in this JVM and no other process using OS locks holds the
+ *       path. The registry is checked <em>before</em> any descriptor is opened, because closing
+ *       any descriptor of the file drops this process's POSIX lock on it. For the same reason,
+ *       code in this JVM must not open the file by other means while a SparseFile holds it.
+ *   <li>{@link #size()} is cached: we hold the lock, so only {@link #resize} changes the length.
+ *   <li>A grow never allocates: {@code ftruncate} leaves the new range a hole.
+ *   <li>{@link #close()} releases the lock, then closes the libc descriptor, then the channel, then
+ *       the registry entry; it is idempotent.
+ * </ul>
+ *
+ * <p>Thread-safety: read, write, sync, punchHole and allocatedBytes run concurrently under the read
+ * side of one ReentrantReadWriteLock; resize and close take its write side (so no I/O runs across
+ * a size change or a close). No other lock is taken while it is held. Interrupting a thread in
+ * read or write closes the FileChannel (FileChannel semantics); the device then reports that and
+ * must be closed and reopened.
+ *
+ * <p>Platform: locking and I/O work everywhere; punchHole and allocatedBytes need Linux on x86_64
+ * or aarch64 and throw UnsupportedOperationException elsewhere (where a grow falls back to writing
+ * one zero byte, and a block device's size is FileChannel's).
  */
 public final class SparseFile implements BlockDevice {
-    private static final Set<Path> OPEN = ConcurrentHashMap.newKeySet();
+    /** {@code S_IFMT} and {@code S_IFBLK} of {@code st_mode}, as the {@code unix:mode} attribute reports it. */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
 
     private final Path path;
-    private final Path key;
+    private final Path canonicalPath;
+    private final String name;
+    private final boolean readOnly;
+    private final boolean blockDevice;
     private final FileChannel channel;
     private final FileLock lock;
-    private final int fd;
-    private final boolean blockDevice;
-    private final boolean readOnly;
+    private final NativeFile nativeFile;
+    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    private volatile long sizeBytes;
     private volatile boolean closed;
 
-    private SparseFile(Path path, Path key, FileChannel channel, FileLock lock, int fd, boolean blockDevice,
-            boolean readOnly) {
+    private SparseFile(Path path, Path canonicalPath, boolean readOnly, boolean blockDevice, FileChannel channel, FileLock lock,
+            NativeFile nativeFile, long sizeBytes) {
         this.path = path;
-        this.key = key;
+        this.canonicalPath = canonicalPath;
+        this.name = path.toString();
+        this.readOnly = readOnly;
+        this.blockDevice = blockDevice;
         this.channel = channel;
         this.lock = lock;
-        this.fd = fd;
-        this.blockDevice = blockDevice;
-        this.readOnly = readOnly;
+        this.nativeFile = nativeFile;
+        this.sizeBytes = sizeBytes;
     }
 
-    /** Creates a new sparse file of {@code sizeBytes} (no blocks allocated); fails if it exists. */
+    /**
+     * Creates a new sparse file of {@code sizeBytes} (no blocks allocated) and opens it read-write.
+     *
+     * @throws DeviceIOException if the file already exists or cannot be created
+     * @throws PoolLockedException if another owner holds the path
+     */
     public static SparseFile create(Path path, long sizeBytes) {
-        if (sizeBytes < 0) {
-            throw new IllegalArgumentException("size must not be negative: " + sizeBytes);
-        }
+        ByteBuffers.requireNonNegative(path.toString(), "size", sizeBytes);
+        Path canonical;
         try {
-            Files.createFile(path);
+            Path absolute = path.toAbsolutePath();
+            canonical = absolute.getParent().toRealPath().resolve(absolute.getFileName());
         } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "create", 0, e);
+            throw new DeviceIOException(path + ": cannot create: parent directory: " + e, e);
         }
-        SparseFile f = open(path, false);
-        try {
-            f.resize(sizeBytes);
-        } catch (RuntimeException e) {
-            f.close();
-            throw e;
-        }
-        return f;
+        return open(path, canonical, false, sizeBytes);
     }
 
-    /** Opens an existing file or block device for reading and writing, locked exclusively. */
+    /** Opens an existing file or block device read-write, holding an exclusive lock. */
     public static SparseFile open(Path path) {
         return open(path, false);
     }
 
-    /** Opens an existing file or block device, read-only or read-write, locked (shared lock when read-only). */
+    /** {@link #open(Path)} or {@link #openReadOnly(Path)}. */
     public static SparseFile open(Path path, boolean readOnly) {
-        Path key;
+        return open(path, realPath(path), readOnly, -1);
+    }
+
+    /**
+     * Opens an existing file or block device read-only, holding a shared lock: other read-only
+     * processes may open it too, a writer may not (and while a writer holds it, this fails).
+     */
+    public static SparseFile openReadOnly(Path path) {
+        return open(path, true);
+    }
+
+    private static Path realPath(Path path) {
         try {
-            key = path.toRealPath();
+            return path.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new DeviceIOException(path + ": cannot open: no such file", e);
         } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "open", 0, e);
+            throw new DeviceIOException(path + ": cannot open: " + e, e);
         }
-        if (!OPEN.add(key)) {
+    }
+
+    /** {@code createSizeBytes >= 0} means create (the file must not exist) with that size. */
+    private static SparseFile open(Path path, Path canonical, boolean readOnly, long createSizeBytes) {
+        if (!OpenFileRegistry.reserve(canonical)) {
             throw new PoolLockedException(path);
         }
-        FileChannel ch = null;
-        int fd = -1;
+        FileChannel channel = null;
+        FileLock lock = null;
+        NativeFile nativeFile = null;
+        boolean done = false;
         try {
-            ch = readOnly ? FileChannel.open(key, StandardOpenOption.READ)
-                    : FileChannel.open(key, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = ch.tryLock(0, Long.MAX_VALUE, readOnly);
-            } catch (OverlappingFileLockException e) {
-                lock = null;
+            channel = FileChannel.open(canonical, openOptions(readOnly, createSizeBytes >= 0));
+            lock = tryLock(channel, path, readOnly);
+            if (NativeFile.isSupported()) {
+                nativeFile = NativeFile.open(canonical, !readOnly);
             }
-            if (lock == null) {
-                throw new PoolLockedException(path);
+            boolean blockDevice = isBlockDevice(canonical);
+            long size = blockDevice && nativeFile != null ? nativeFile.seekEndSize() : channel.size();
+            SparseFile file = new SparseFile(path, canonical, readOnly, blockDevice, channel, lock, nativeFile, size);
+            if (createSizeBytes > 0) {
+                file.resize(createSizeBytes);
             }
-            boolean blockDevice = !Files.isRegularFile(key);
-            fd = LibC.open(key.toString(), readOnly ? LibC.O_RDONLY : LibC.O_RDWR);
-            return new SparseFile(path, key, ch, lock, fd, blockDevice, readOnly);
+            done = true;
+            return file;
+        } catch (FileAlreadyExistsException e) {
+            throw new DeviceIOException(path + ": cannot create: the file already exists", e);
+        } catch (NoSuchFileException e) {
+            throw new DeviceIOException(path + ": cannot open: no such file", e);
         } catch (IOException e) {
-            cleanup(ch, fd, key);
-            throw new DeviceIOException(path.toString(), "open", 0, e);
-        } catch (LibC.Errno e) {
-            cleanup(ch, fd, key);
-            throw new DeviceIOException(path + ": " + e.getMessage());
-        } catch (RuntimeException e) {
-            cleanup(ch, fd, key);
-            throw e;
+            throw new DeviceIOException(path + ": cannot open: " + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                release(lock, nativeFile, channel); // already failing: the original exception is what matters
+                if (createSizeBytes >= 0 && lock != null) {
+                    deleteQuietly(canonical); // we created and locked it; leave no half-made file behind
+                }
+                OpenFileRegistry.release(canonical);
+            }
         }
     }
 
-    private static void cleanup(FileChannel ch, int fd, Path key) {
+    private static void deleteQuietly(Path path) {
         try {
-            if (ch != null) {
-                ch.close();
-            }
+            Files.deleteIfExists(path);
         } catch (IOException ignored) {
-            // already failing
+            // best effort: the caller gets the original failure
         }
-        if (fd >= 0) {
+    }
+
+    private static Set<OpenOption> openOptions(boolean readOnly, boolean create) {
+        if (readOnly) {
+            return Set.of(StandardOpenOption.READ);
+        }
+        return create
+                ? Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)
+                : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    private static FileLock tryLock(FileChannel channel, Path path, boolean shared) throws IOException {
+        FileLock lock;
+        try {
+            lock = shared ? channel.tryLock(0, Long.MAX_VALUE, true) : channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            throw new PoolLockedException(path);
+        }
+        if (lock == null) {
+            throw new PoolLockedException(path);
+        }
+        return lock;
+    }
+
+    private static boolean isBlockDevice(Path path) {
+        try {
+            return ((Integer) Files.getAttribute(path, "unix:mode") & S_IFMT) == S_IFBLK;
+        } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+            return false;
+        }
+    }
+
+    /** Releases in close order (lock, libc descriptor, channel); returns the first failure, others suppressed. */
+    private static IOException release(FileLock lock, NativeFile nativeFile, FileChannel channel) {
+        IOException first = null;
+        if (lock != null && lock.isValid()) {
             try {
-                LibC.close(fd);
-            } catch (LibC.Errno ignored) {
-                // already failing
+                lock.release();
+            } catch (IOException e) {
+                first = e;
             }
         }
-        OPEN.remove(key);
-    }
-
-    public Path path() {
-        return path;
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new DeviceIOException(path + " is closed");
+        for (AutoCloseableIO c : new AutoCloseableIO[] {nativeFile == null ? null : nativeFile::close,
+                channel == null ? null : channel::close}) {
+            if (c == null) {
+                continue;
+            }
+            try {
+                c.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
         }
+        return first;
+    }
+
+    @FunctionalInterface
+    private interface AutoCloseableIO {
+        void close() throws IOException;
     }
 
     @Override
     public void read(long offsetBytes, ByteBuffer dst) {
-        checkOpen();
-        long pos = offsetBytes;
+        ByteBuffers.requireNonNegative(name, "read offset", offsetBytes);
+        rw.readLock().lock();
         try {
+            ensureOpen();
+            long position = offsetBytes;
             while (dst.hasRemaining()) {
-                int n = channel.read(dst, pos);
+                int n = channel.read(dst, position);
                 if (n < 0) {
-                    while (dst.hasRemaining()) {
-                        dst.put((byte) 0);
-                    }
-                    return;
+                    ByteBuffers.fillZeros(dst); // past EOF reads as zeros
+                    break;
                 }
-                pos += n;
+                position += n;
             }
         } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "read", pos, e);
+            throw ioError("read", offsetBytes, e);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
     @Override
     public void write(long offsetBytes, ByteBuffer src) {
-        checkOpen();
-        long size = size();
-        if (offsetBytes < 0 || offsetBytes + src.remaining() > size) {
-            throw new DeviceIOException(path + ": write of " + src.remaining() + " bytes at " + offsetBytes
-                    + " is past the end of the file (" + size + " bytes)");
-        }
-        long pos = offsetBytes;
+        rw.readLock().lock();
         try {
+            ensureOpen();
+            ensureWritable("write");
+            ByteBuffers.requireWithinSize(name, "write", offsetBytes, src.remaining(), sizeBytes);
+            long position = offsetBytes;
             while (src.hasRemaining()) {
-                pos += channel.write(src, pos);
+                position += channel.write(src, position);
             }
         } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "write", pos, e);
+            throw ioError("write", offsetBytes, e);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
+    /** {@code fdatasync}: makes completed writes, punched holes and size changes durable. */
     @Override
     public void sync() {
-        checkOpen();
+        rw.readLock().lock();
         try {
+            ensureOpen();
             channel.force(false);
         } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "fdatasync", 0, e);
+            throw ioError("sync", 0, e);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
     @Override
     public long size() {
-        checkOpen();
-        try {
-            return blockDevice ? LibC.seekEnd(fd) : channel.size();
-        } catch (IOException e) {
-            throw new DeviceIOException(path.toString(), "size", 0, e);
-        } catch (LibC.Errno e) {
-            throw new DeviceIOException(path + ": " + e.getMessage());
-        }
+        return sizeBytes;
     }
 
+    /**
+     * Truncates or sparsely extends the file.
+     *
+     * @throws UnsupportedOperationException on a block device (its size is the hardware's)
+     */
     @Override
     public void resize(long newSizeBytes) {
-        checkOpen();
+        ByteBuffers.requireNonNegative(name, "new size", newSizeBytes);
         if (blockDevice) {
-            throw new DeviceIOException(path + ": a block device cannot be resized by jthin");
+            throw new UnsupportedOperationException(name + ": a block device cannot be resized (its size is "
+                    + sizeBytes + " bytes)");
         }
+        rw.writeLock().lock();
         try {
-            LibC.truncate(fd, newSizeBytes);
-        } catch (LibC.Errno e) {
-            throw new DeviceIOException(path + ": " + e.getMessage());
+            ensureOpen();
+            ensureWritable("resize");
+            if (nativeFile != null) {
+                nativeFile.truncate(newSizeBytes);
+            } else if (newSizeBytes < channel.size()) {
+                channel.truncate(newSizeBytes);
+            } else if (newSizeBytes > channel.size()) {
+                channel.write(ByteBuffer.allocate(1), newSizeBytes - 1); // portable fallback: one block
+            }
+            sizeBytes = newSizeBytes;
+        } catch (IOException e) {
+            throw ioError("resize to " + newSizeBytes + " bytes", newSizeBytes, e);
+        } finally {
+            rw.writeLock().unlock();
         }
     }
 
+    /**
+     * Deallocates the range with {@code fallocate(PUNCH_HOLE | KEEP_SIZE)}; it reads back as zeros.
+     * Durable after the next {@link #sync()}. On a block device the kernel discards or zeroes the
+     * range if the device supports it, else this fails naming the errno.
+     */
     @Override
     public void punchHole(long offsetBytes, long lengthBytes) {
-        checkOpen();
-        if (lengthBytes <= 0) {
-            return;
-        }
+        rw.readLock().lock();
         try {
-            LibC.punchHole(fd, offsetBytes, lengthBytes);
-        } catch (LibC.Errno e) {
-            throw new DeviceIOException(path + ": punching a hole of " + lengthBytes + " bytes at " + offsetBytes
-                    + ": " + e.getMessage());
+            ensureOpen();
+            ensureWritable("punch hole");
+            ByteBuffers.requireWithinSize(name, "punch hole", offsetBytes, lengthBytes, sizeBytes);
+            if (lengthBytes == 0) {
+                return;
+            }
+            NativeFile.requireSupported("punch a hole in " + name);
+            nativeFile.punchHole(offsetBytes, lengthBytes);
+        } catch (IOException e) {
+            throw ioError("punch hole of " + lengthBytes + " bytes", offsetBytes, e);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
+    /** {@code st_blocks × 512}; for a block device, its whole size. */
     @Override
     public long allocatedBytes() {
-        checkOpen();
+        rw.readLock().lock();
         try {
-            return LibC.allocatedBytes(fd);
-        } catch (LibC.Errno e) {
-            throw new DeviceIOException(path + ": " + e.getMessage());
+            ensureOpen();
+            if (blockDevice) {
+                return sizeBytes;
+            }
+            NativeFile.requireSupported("count allocated blocks of " + name);
+            return nativeFile.allocatedBytes();
+        } catch (IOException e) {
+            throw ioError("fstat", 0, e);
+        } finally {
+            rw.readLock().unlock();
         }
     }
 
     @Override
     public String name() {
-        return path.toString();
+        return name;
+    }
+
+    /** The path as the caller gave it (also {@link #name()}). */
+    public Path path() {
+        return path;
+    }
+
+    /** The path with symlinks resolved: the key of the JVM-wide open set. */
+    public Path canonicalPath() {
+        return canonicalPath;
     }
 
     public boolean isReadOnly() {
         return readOnly;
     }
 
+    /** True if the path is a block device node rather than a regular file. */
+    public boolean isBlockDevice() {
+        return blockDevice;
+    }
+
+    /** Releases the lock and both descriptors, then frees the path for other opens; idempotent. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+        rw.writeLock().lock();
         try {
-            lock.release();
-        } catch (IOException ignored) {
-            // the channel close below releases it too
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException failure = release(lock, nativeFile, channel);
+            OpenFileRegistry.release(canonicalPath); // only after every descriptor is closed (see OpenFileRegistry)
+            if (failure != null) {
+                throw new DeviceIOException(name + ": close failed: " + failure.getMessage(), failure);
+            }
+        } finally {
+            rw.writeLock().unlock();
         }
-        cleanup(channel, fd, key);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new DeviceIOException(name + ": device is closed");
+        }
+    }
+
+    private void ensureWritable(String operation) {
+        if (readOnly) {
+            throw new DeviceIOException(name + ": " + operation + " refused: the device was opened read-only");
+        }
+    }
+
+    private DeviceIOException ioError(String operation, long offsetBytes, IOException e) {
+        if (e instanceof ClosedByInterruptException) {
+            return new DeviceIOException(name + ": " + operation + " at byte " + offsetBytes
+                    + " interrupted: Thread.interrupt() during FileChannel I/O closes the channel;"
+                    + " close and reopen the device", e);
+        }
+        if (e instanceof ClosedChannelException) {
+            return new DeviceIOException(name + ": " + operation + " at byte " + offsetBytes
+                    + " failed: the channel was closed (by an interrupt or a concurrent close);"
+                    + " close and reopen the device", e);
+        }
+        return new DeviceIOException(name, operation, offsetBytes, e);
+    }
+
+    @Override
+    public String toString() {
+        return "SparseFile[" + name + (readOnly ? ", read-only" : "") + (blockDevice ? ", block device" : "")
+                + ", " + sizeBytes + " bytes]";
     }
 }

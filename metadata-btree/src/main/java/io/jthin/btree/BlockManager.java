@@ -43,8 +43,8 @@ public final class BlockManager implements AutoCloseable {
      * A direct-mapped front of {@link #cache} for the hottest reads (tree roots and upper levels,
      * a lookup's leaves): slot {@code nr & (length - 1)} may hold the current clean block {@code nr}.
      * A slot is cleared whenever block {@code nr} gets new content (new or copied dirty block,
-     * superblock write) and all slots on discard and close, so it never holds a stale block; it
-     * holds at most a quarter of the cache's blocks beyond the cache's own bound.
+     * superblock write) and all slots on discard and close, so it never holds a stale block. It has a
+     * quarter as many slots as the bound has blocks, and that share is taken out of the cache's bound.
      */
     private final AtomicReferenceArray<MetadataBlock> front;
     private final Map<Long, MetadataBlock> dirty = new ConcurrentHashMap<>();
@@ -57,13 +57,16 @@ public final class BlockManager implements AutoCloseable {
 
     public BlockManager(BlockDevice device, long cacheBytes) {
         this.device = device;
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(Math.max(cacheBytes, MetadataBlock.SIZE))
-                .weigher((Long k, MetadataBlock v) -> MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD)
-                .build();
-        long cacheBlocks = Math.max(cacheBytes, MetadataBlock.SIZE) / (MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD);
-        int slots = Integer.highestOneBit((int) Math.clamp(cacheBlocks / 4, 1, MAX_FRONT_SLOTS));
+        long bound = Math.max(cacheBytes, MetadataBlock.SIZE);
+        int entryWeight = MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD;
+        // The front may keep up to one block per slot that the cache has evicted: take its share
+        // out of the cache's bound so that both together stay within cacheBytes.
+        int slots = Integer.highestOneBit((int) Math.clamp(bound / entryWeight / 4, 1, MAX_FRONT_SLOTS));
         this.front = new AtomicReferenceArray<>(slots);
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(Math.max(bound - (long) slots * entryWeight, MetadataBlock.SIZE))
+                .weigher((Long k, MetadataBlock v) -> entryWeight)
+                .build();
     }
 
     /** Blocks the metadata device holds (its size in 4 KiB units, rounded down). */

@@ -2,7 +2,6 @@ package io.jthin.btree;
 
 import static io.jthin.btree.BTreeNode.child;
 import static io.jthin.btree.BTreeNode.key;
-import static io.jthin.btree.BTreeNode.lowerBound;
 import static io.jthin.btree.BTreeNode.valueOffset;
 
 /**
@@ -37,8 +36,12 @@ final class NodeSplitter<V> {
         if (mustMakeRoom(node, key)) {
             splitBeneath(node);
         }
+        // Bounds the parent gives for the node's keys (search hints; unknown at the root and after a split).
+        long lowKey = Long.MIN_VALUE;
+        long highKey = Long.MIN_VALUE;
         for (int depth = 0; depth < BTree.MAX_DEPTH; depth++) {
-            int i = lowerBound(node, NodeHeader.nrEntries(node), key);
+            int n = NodeHeader.nrEntries(node);
+            int i = BTreeNode.lowerBound(node, n, key, lowKey, highKey);
             if (NodeHeader.isLeaf(node)) {
                 if (i >= 0 && key(node, i) == key) {
                     int off = valueOffset(node, i);
@@ -58,10 +61,16 @@ final class NodeSplitter<V> {
                 BTreeNode.key(node, 0, key);
                 i = 0;
             }
+            lowKey = key(node, i);
+            if (i + 1 < n) {
+                highKey = key(node, i + 1);
+            }
             WriteBlock c = tree.shadowNode(child(node, i));
             BTreeNode.child(node, i, c.location());
             if (mustMakeRoom(c, key)) {
                 c = rebalanceOrSplit(node, i, c, key);
+                lowKey = Long.MIN_VALUE;
+                highKey = Long.MIN_VALUE;
             }
             node = c;
         }

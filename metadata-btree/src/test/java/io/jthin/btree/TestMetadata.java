@@ -1,6 +1,7 @@
 package io.jthin.btree;
 
 import io.jthin.loopfile.BlockDevice;
+import io.jthin.loopfile.MemoryBlockDevice;
 
 /**
  * Test fixture: an in-memory metadata device with a BlockManager, a TransactionManager and an
@@ -30,7 +31,7 @@ final class TestMetadata {
     }
 
     static BlockDevice newDevice(long bytes) {
-        return new TempDevice(bytes);
+        return new MemoryBlockDevice("test metadata", bytes);
     }
 
     private void open() {

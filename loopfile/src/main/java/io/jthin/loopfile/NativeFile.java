@@ -1,0 +1,82 @@
+package io.jthin.loopfile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A second descriptor on a file, opened through libc, for what FileChannel cannot do: punch holes
+ * ({@code fallocate}), grow sparsely ({@code ftruncate}), count allocated blocks ({@code fstat}) and
+ * size a block device ({@code lseek}).
+ *
+ * <p>Owns one file descriptor from {@link #open} until {@link #close()}. The descriptor is
+ * {@code O_CLOEXEC} so child processes never inherit it. Invariant: the owner must keep this
+ * descriptor open as long as it holds a POSIX lock on the file, because closing <em>any</em>
+ * descriptor of a file drops all of the process's locks on it; {@link SparseFile} closes it after
+ * releasing its lock.
+ *
+ * <p>Thread-safety: the descriptor is only read after construction; {@code close()} must not race
+ * with the other methods (SparseFile guarantees this with its write lock).
+ */
+final class NativeFile implements AutoCloseable {
+    private final String name;
+    private final int fd;
+    private boolean closed;
+
+    private NativeFile(String name, int fd) {
+        this.name = name;
+        this.fd = fd;
+    }
+
+    /** True where the libc bindings work (Linux x86_64 or aarch64); elsewhere callers get UnsupportedOperationException. */
+    static boolean isSupported() {
+        return LibC.isSupported();
+    }
+
+    /** Opens {@code path} read-write (or read-only) with {@code O_CLOEXEC}. */
+    static NativeFile open(Path path, boolean writable) throws IOException {
+        requireSupported("open " + path);
+        int flags = (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC;
+        return new NativeFile(path.toString(), LibC.open(path.toString(), flags));
+    }
+
+    /** Deallocates {@code [offsetBytes, offsetBytes + lengthBytes)}; the file size is kept. */
+    void punchHole(long offsetBytes, long lengthBytes) throws IOException {
+        LibC.fallocate(fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes);
+    }
+
+    /** Sets the file length: a shrink discards the tail, a grow adds a hole (no blocks allocated). */
+    void truncate(long lengthBytes) throws IOException {
+        LibC.ftruncate(fd, lengthBytes);
+    }
+
+    /** The size by {@code lseek(SEEK_END)}: right for block devices, where st_size is 0. */
+    long seekEndSize() throws IOException {
+        return LibC.seekEnd(fd);
+    }
+
+    /** {@code st_blocks × 512} of the open file. */
+    long allocatedBytes() throws IOException {
+        return LibC.allocatedBytes(fd);
+    }
+
+    /** Closes the descriptor; idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            LibC.close(fd);
+        }
+    }
+
+    static void requireSupported(String what) {
+        if (!isSupported()) {
+            throw new UnsupportedOperationException("cannot " + what + ": needs Linux on x86_64 or aarch64 (libc via FFM), this is "
+                    + System.getProperty("os.name") + " on " + System.getProperty("os.arch"));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NativeFile[" + name + ", fd " + fd + "]";
+    }
+}
