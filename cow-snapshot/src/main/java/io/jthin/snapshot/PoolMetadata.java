@@ -239,8 +239,12 @@ public final class PoolMetadata implements AutoCloseable {
             return null;
         }
         long time = BlockTime.timeOf(raw);
-        boolean shared = details(devId).snapshottedTime() > time;
-        return new Mapping(BlockTime.dataBlockOf(raw), time, shared);
+        long dataBlock = BlockTime.dataBlockOf(raw);
+        // The kernel's rule (the mapping predates the device's last snapshot), plus the data block's
+        // count: metadata from thin_restore may map one block from two devices with no snapshot time
+        // relation, and writing such a block in place would change the other device.
+        boolean shared = details(devId).snapshottedTime() > time || dataSm.refCount(dataBlock) > 1;
+        return new Mapping(dataBlock, time, shared);
     }
 
     private boolean topLevelHas(long devId) {
@@ -386,6 +390,114 @@ public final class PoolMetadata implements AutoCloseable {
             }
         }
         return r.removed();
+    }
+
+    // ---- restore (thin_restore) --------------------------------------------------------------
+
+    /**
+     * Restore: sets the superblock fields a dump records, written by the next commit. Used on
+     * freshly formatted metadata before any device is restored.
+     *
+     * @param time          the pool's snapshot time (24 bits, §4.4)
+     * @param transactionId the user-space transaction id
+     * @param flags         superblock flags (bit 0 = NEEDS_CHECK)
+     * @param version       1 or 2
+     * @param uuid          up to 16 bytes, zero padded (thin_restore copies the XML's uuid text)
+     */
+    public void restoreSuperblock(long time, long transactionId, int flags, int version, byte[] uuid) {
+        checkWritable();
+        if (time < 0 || time > Superblock.MAX_TIME) {
+            throw new MetadataOperationException("superblock time " + time + " does not fit in 24 bits");
+        }
+        if (version != 1 && version != 2) {
+            throw new MetadataOperationException("unsupported metadata version " + version + " (1 or 2)");
+        }
+        if (uuid.length > Superblock.UUID_SIZE) {
+            throw new MetadataOperationException("uuid of " + uuid.length + " bytes is longer than "
+                    + Superblock.UUID_SIZE);
+        }
+        sb.time = time;
+        sb.transactionId = transactionId;
+        sb.flags = flags;
+        sb.version = version;
+        sb.uuid = java.util.Arrays.copyOf(uuid, Superblock.UUID_SIZE);
+        dirty = true;
+    }
+
+    /**
+     * Restore: creates thin device {@code devId}, empty, with the transaction id and times of
+     * {@code details}; its {@code mapped_blocks} is recounted by {@link #restoreMapping}, as
+     * thin_restore does (the given value is ignored).
+     */
+    public void restoreDevice(long devId, DeviceDetails details) {
+        checkWritable();
+        checkDeviceId(devId);
+        if (exists(devId)) {
+            throw new DeviceExistsException(devId);
+        }
+        if (details.creationTime() < 0 || details.creationTime() > 0xFFFF_FFFFL
+                || details.snapshottedTime() < 0 || details.snapshottedTime() > 0xFFFF_FFFFL) {
+            throw new MetadataOperationException("device " + devId + ": creation or snapshot time does not fit in 32 bits");
+        }
+        long root = bottomLevel.createEmpty();
+        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        changedDetails.put(devId, details.withMappedBlocks(0));
+        dirty = true;
+    }
+
+    /**
+     * Restore: maps {@code virtualBlock} → {@code dataBlock} stamped with {@code time} (not the
+     * pool's current time), and takes the reference: the data block's count goes up by one (§5.6:
+     * each restored mapping lives in its own device's leaves). Overwriting a mapping of the same
+     * virtual block drops the old block's reference (a mapping to the same block is left as is).
+     * {@code mapped_blocks} counts new keys only.
+     *
+     * @throws MetadataOperationException if the block lies past the data device or the time does not fit 24 bits
+     */
+    public void restoreMapping(long devId, long virtualBlock, long dataBlock, long time) {
+        checkWritable();
+        if (dataBlock < 0 || dataBlock >= dataSm.nrBlocks()) {
+            throw new MetadataOperationException("device " + devId + ", block " + virtualBlock + ": data block "
+                    + dataBlock + " is beyond the end of the data device (" + dataSm.nrBlocks() + " blocks)");
+        }
+        if (time < 0 || time > BlockTime.TIME_MASK) {
+            throw new MetadataOperationException("device " + devId + ", block " + virtualBlock + ": time " + time
+                    + " does not fit in 24 bits");
+        }
+        if (!exists(devId)) {
+            throw new NoSuchDeviceException(devId);
+        }
+        Long old = mappings.lookup(sb.dataMappingRoot, devId, virtualBlock);
+        boolean sameBlock = old != null && BlockTime.dataBlockOf(old) == dataBlock;
+        if (!sameBlock) {
+            dataSm.inc(dataBlock);
+        }
+        var r = mappings.insert(sb.dataMappingRoot, devId, virtualBlock, BlockTime.pack(dataBlock, time));
+        sb.dataMappingRoot = r.root();
+        if (r.added()) {
+            DeviceDetails d = details(devId);
+            changedDetails.put(devId, d.withMappedBlocks(d.mappedBlocks() + 1));
+        }
+        dirty = true;
+    }
+
+    /**
+     * Reads and validates the committed superblock of {@code device} without opening the pool
+     * (nothing is loaded; the device stays open). For callers that need the data block size before
+     * they can open the pool with matching options.
+     *
+     * @throws io.jthin.btree.CorruptMetadataException if block 0 is zero, fails its checksum or is not
+     *     dm-thin metadata jthin can read
+     */
+    public static Superblock readSuperblock(BlockDevice device) {
+        TransactionManager probe = TransactionManager.over(device, 1 << 16);
+        if (probe.nrBlocks() == 0 || probe.isZero(0)) {
+            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+                    "the superblock is all zeros: the metadata device is not formatted");
+        }
+        Superblock s = Superblock.decode(probe.read(0, BlockType.SUPERBLOCK));
+        s.validate(0, false);
+        return s;
     }
 
     // ---- metadata snapshots --------------------------------------------------------------

@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The glibc functions FileChannel lacks, bound with FFM: {@code open}, {@code close},
- * {@code fallocate}, {@code ftruncate}, {@code fstat}, {@code lseek}, and errno's name and text.
+ * {@code fallocate}, {@code ftruncate}, {@code fstat}, {@code lseek}, {@code pread}/{@code pwrite}
+ * (for {@code O_DIRECT} descriptors, see {@link DirectFile}), and errno's name and text.
  *
  * <p>Owns: the downcall handles, the Linux flag values and the {@code struct stat} offsets
  * (no other class names them). {@code st_blocks} is at byte 64 both in x86_64's {@code struct stat}
@@ -36,6 +37,8 @@ final class LibC {
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
+    /** {@code O_DIRECT}: 040000 on x86_64, 0200000 on aarch64 (asm-generic differs; only these two are accepted). */
+    static final int O_DIRECT = isX86_64() ? 0x4000 : 0x10000;
 
     /** {@code fallocate} mode: {@code FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE}. */
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -75,6 +78,10 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle FXSTAT = FSTAT != null ? null : errnoHandle("__fxstat",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle PREAD = errnoHandle("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PWRITE = errnoHandle("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     /** glibc 2.32+: "EOPNOTSUPP" for 95; absent on older libcs (then the name is omitted). */
     private static final MethodHandle STRERRORNAME_NP =
@@ -155,6 +162,56 @@ final class LibC {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("ftruncate downcall", t);
+        }
+    }
+
+    /** A segment to pass as {@code state} to {@link #pread} and {@link #pwrite}: one per thread, reused. */
+    static MemorySegment newCallState(Arena arena) {
+        return arena.allocate(CALL_STATE);
+    }
+
+    /**
+     * {@code pread(fd, buf, count, offset)} until {@code count} bytes are read or end of file;
+     * returns the bytes read (fewer only at end of file). {@code state} is from {@link #newCallState}.
+     */
+    static long pread(MemorySegment state, int fd, MemorySegment buf, long count, long offsetBytes) throws ErrnoException {
+        long done = 0;
+        try {
+            while (done < count) {
+                long n = (long) PREAD.invokeExact(state, fd, done == 0 ? buf : buf.asSlice(done), count - done, offsetBytes + done);
+                if (n == 0) {
+                    break;
+                }
+                if (n < 0) {
+                    checkRetry("pread", state);
+                    continue;
+                }
+                done += n;
+            }
+            return done;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("pread downcall", t);
+        }
+    }
+
+    /** {@code pwrite(fd, buf, count, offset)} until all {@code count} bytes are written. */
+    static void pwrite(MemorySegment state, int fd, MemorySegment buf, long count, long offsetBytes) throws ErrnoException {
+        long done = 0;
+        try {
+            while (done < count) {
+                long n = (long) PWRITE.invokeExact(state, fd, done == 0 ? buf : buf.asSlice(done), count - done, offsetBytes + done);
+                if (n < 0) {
+                    checkRetry("pwrite", state);
+                    continue;
+                }
+                done += n;
+            }
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("pwrite downcall", t);
         }
     }
 

@@ -84,8 +84,11 @@ public final class SparseFile implements BlockDevice {
     public static SparseFile create(Path path, long sizeBytes) {
         ByteBuffers.requireNonNegative(path.toString(), "size", sizeBytes);
         Path canonical;
+        Path absolute = path.toAbsolutePath();
+        if (absolute.getParent() == null) {
+            throw new DeviceIOException(path + ": cannot create: not a file path");
+        }
         try {
-            Path absolute = path.toAbsolutePath();
             canonical = absolute.getParent().toRealPath().resolve(absolute.getFileName());
         } catch (IOException e) {
             throw new DeviceIOException(path + ": cannot create: parent directory: " + e, e);
@@ -202,34 +205,36 @@ public final class SparseFile implements BlockDevice {
     /** Releases in close order (lock, libc descriptor, channel); returns the first failure, others suppressed. */
     private static IOException release(FileLock lock, NativeFile nativeFile, FileChannel channel) {
         IOException first = null;
-        if (lock != null && lock.isValid()) {
-            try {
+        try {
+            if (lock != null && lock.isValid()) {
                 lock.release();
-            } catch (IOException e) {
-                first = e;
             }
+        } catch (IOException e) {
+            first = e;
         }
-        for (AutoCloseableIO c : new AutoCloseableIO[] {nativeFile == null ? null : nativeFile::close,
-                channel == null ? null : channel::close}) {
-            if (c == null) {
-                continue;
+        try {
+            if (nativeFile != null) {
+                nativeFile.close();
             }
-            try {
-                c.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
+        } catch (IOException e) {
+            first = firstOf(first, e);
+        }
+        try {
+            if (channel != null) {
+                channel.close();
             }
+        } catch (IOException e) {
+            first = firstOf(first, e);
         }
         return first;
     }
 
-    @FunctionalInterface
-    private interface AutoCloseableIO {
-        void close() throws IOException;
+    private static IOException firstOf(IOException first, IOException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     @Override

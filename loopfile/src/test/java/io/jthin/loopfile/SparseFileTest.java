@@ -174,6 +174,25 @@ class SparseFileTest {
     }
 
     @Test
+    void anInterruptedWriteSaysSoAndTheDeviceStillClosesAndReopens() {
+        Path p = dir.resolve("data");
+        SparseFile f = SparseFile.create(p, 4096);
+        Thread.currentThread().interrupt();
+        DeviceIOException e;
+        try {
+            e = assertThrows(DeviceIOException.class, () -> f.write(0, filled(4096, 1)));
+        } finally {
+            Thread.interrupted();
+        }
+        assertTrue(e.getMessage().contains("interrupt"), e.getMessage());
+        f.close();
+        try (SparseFile again = SparseFile.open(p)) {
+            again.write(0, filled(1, 2));
+            assertEquals(2, read(again, 0, 1)[0]);
+        }
+    }
+
+    @Test
     void concurrentWritersOnDistinctRangesAllLand() throws Exception {
         int threads = 8;
         int perThread = 64;

@@ -46,7 +46,7 @@ public final class BTree<V> {
         this.tm = tm;
         this.valueType = valueType;
         this.leafValueSize = valueType.size();
-        NodeHeader.calcMaxEntries(leafValueSize);
+        NodeHeader.calcMaxEntries(leafValueSize); // rejects a value size no node can hold
         this.valuesReferNothing = PlainValueTypes.refersToNothing(valueType);
         this.splitter = new NodeSplitter<>(this);
         this.rebalancer = new Rebalancer<>(this);

@@ -61,7 +61,7 @@ public final class BlockManager implements AutoCloseable {
         int entryWeight = MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD;
         // The front may keep up to one block per slot that the cache has evicted: take its share
         // out of the cache's bound so that both together stay within cacheBytes.
-        int slots = Integer.highestOneBit((int) Math.clamp(bound / entryWeight / 4, 1, MAX_FRONT_SLOTS));
+        int slots = Integer.highestOneBit(Math.clamp(bound / entryWeight / 4, 1, MAX_FRONT_SLOTS));
         this.front = new AtomicReferenceArray<>(slots);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(Math.max(bound - (long) slots * entryWeight, MetadataBlock.SIZE))
@@ -216,10 +216,13 @@ public final class BlockManager implements AutoCloseable {
         cache.put(sb.location(), sb);
     }
 
-    /** Drops every dirty block and the cache (abort: the device holds the last commit). */
+    /**
+     * Drops every dirty block (abort: the device holds the last commit). Clean cached blocks stay:
+     * they are never modified, and each holds what its location held when it was read or written;
+     * a later allocation of that location replaces it ({@link #newZeroed}, {@link #copyTo}).
+     */
     public void discardDirty() {
         dirty.clear();
-        forgetAll();
     }
 
     /** Blocks read from the device since creation. */

@@ -1,0 +1,72 @@
+package io.jthin.btree;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.jthin.loopfile.MemoryBlockDevice;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The BlockManager's direct-mapped front table never serves a stale block: a location that gets
+ * new content (new or copied dirty block, superblock write), an abort and a type mismatch all
+ * bypass or reset it.
+ */
+class BlockManagerFrontTest {
+    private final MemoryBlockDevice device = new MemoryBlockDevice(64L * MetadataBlock.SIZE);
+    /** A small cache: 16 front slots, so locations 3 and 19 share a slot. */
+    private final BlockManager bm = new BlockManager(device, 64L * (MetadataBlock.SIZE + 128));
+
+    private void write(long nr, long marker) {
+        MetadataBlock b = bm.newZeroed(nr, BlockType.BTREE_NODE);
+        b.putLong(64, marker);
+        bm.flush();
+    }
+
+    private long marker(long nr) {
+        return bm.read(nr, BlockType.BTREE_NODE).getLong(64);
+    }
+
+    @Test
+    void newContentAtALocationIsSeenAfterFlushAndAfterAbort() {
+        write(3, 111);
+        assertEquals(111, marker(3));
+        assertSame(bm.read(3, BlockType.BTREE_NODE), bm.read(3, BlockType.BTREE_NODE));
+
+        MetadataBlock again = bm.newZeroed(3, BlockType.BTREE_NODE);
+        again.putLong(64, 222);
+        assertEquals(222, marker(3), "dirty block wins");
+        bm.discardDirty();
+        assertEquals(111, marker(3), "abort: back to what the device holds");
+
+        MetadataBlock copy = bm.copyTo(bm.read(3, BlockType.BTREE_NODE), 3, BlockType.BTREE_NODE);
+        copy.putLong(64, 333);
+        bm.flush();
+        assertEquals(333, marker(3), "flushed copy replaces the front entry");
+
+        write(19, 444);
+        assertEquals(444, marker(19));
+        assertEquals(333, marker(3), "slot collision");
+        assertEquals(444, marker(19));
+    }
+
+    @Test
+    void aBlockReadAsAnotherTypeIsVerifiedAgain() {
+        write(5, 1);
+        assertEquals(1, marker(5));
+        assertThrows(ChecksumException.class, () -> bm.read(5, BlockType.BITMAP));
+        assertEquals(1, marker(5));
+    }
+
+    @Test
+    void superblockWritesReplaceTheFrontEntry() {
+        MetadataBlock sb = MetadataBlock.zeroed(0, BlockType.SUPERBLOCK);
+        sb.putLong(64, 7);
+        bm.writeSuperblock(sb);
+        assertEquals(7, bm.read(0, BlockType.SUPERBLOCK).getLong(64));
+        MetadataBlock sb2 = MetadataBlock.zeroed(0, BlockType.SUPERBLOCK);
+        sb2.putLong(64, 8);
+        bm.writeSuperblock(sb2);
+        assertEquals(8, bm.read(0, BlockType.SUPERBLOCK).getLong(64));
+    }
+}
