@@ -1,6 +1,7 @@
 package io.jthin.engine;
 
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * Striped per-block locks of the pool: (device id, virtual block) hashes to one of a fixed set of
@@ -9,18 +10,24 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * it shared so that the block they read cannot be unmapped and reused under them.
  *
  * <p>Lock order: volume lock → one block lock (never two at once) → metadata lock.
+ *
+ * <p>The stripes are {@link StampedLock}s seen as read-write locks: not reentrant (a thread holds
+ * at most one block lock and never takes it twice), and — unlike ReentrantReadWriteLock, which keeps
+ * each concurrent reader's hold count in a ThreadLocal that it sets and removes on every
+ * acquisition — a shared acquisition is one CAS. That ThreadLocal traffic was a quarter of the CPU
+ * of 16 concurrent 4 KiB readers.
  */
 final class BlockLocks {
     private static final int STRIPES = 4096;
-    private final ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[STRIPES];
+    private final ReadWriteLock[] locks = new ReadWriteLock[STRIPES];
 
     BlockLocks() {
         for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new ReentrantReadWriteLock();
+            locks[i] = new StampedLock().asReadWriteLock();
         }
     }
 
-    ReentrantReadWriteLock of(long devId, long virtualBlock) {
+    ReadWriteLock of(long devId, long virtualBlock) {
         long h = virtualBlock * 0x9E3779B97F4A7C15L + devId * 0xC2B2AE3D27D4EB4FL;
         return locks[(int) ((h ^ (h >>> 29)) & (STRIPES - 1))];
     }

@@ -188,7 +188,12 @@ public final class PoolDirectory implements AutoCloseable {
      */
     public static PoolMetadata openMetadataReadOnly(Path dir, long cacheBytes) {
         requirePool(dir);
-        SparseFile f = SparseFile.openReadOnly(LoopLvmLayout.of(dir).metadataFile());
+        return openMetadataFileReadOnly(LoopLvmLayout.of(dir).metadataFile(), cacheBytes);
+    }
+
+    /** Any metadata file (a pool's, or one {@code thin_restore} wrote), opened read-only with a shared lock. */
+    public static PoolMetadata openMetadataFileReadOnly(Path metadataFile, long cacheBytes) {
+        SparseFile f = SparseFile.openReadOnly(metadataFile);
         try {
             return PoolMetadata.open(f, cacheBytes, false);
         } catch (RuntimeException e) {

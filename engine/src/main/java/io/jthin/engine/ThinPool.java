@@ -100,6 +100,7 @@ public final class ThinPool implements AutoCloseable {
      */
     public static ThinPool open(BlockDevice dataDevice, BlockDevice metadataDevice, PoolOptions options) {
         PoolMetadata md = PoolMetadata.open(metadataDevice, options.metadataCacheBytes(), true);
+        ThinPool pool = null;
         try {
             long blockBytes = md.dataBlockSectors() * 512;
             if (blockBytes != options.dataBlockBytes()) {
@@ -112,7 +113,17 @@ public final class ThinPool implements AutoCloseable {
                 throw new MetadataOperationException("data device " + dataDevice.name() + " holds " + have
                         + " data blocks but the metadata records " + recorded + " (pool target too small)");
             }
-            ThinPool pool = new ThinPool(dataDevice, metadataDevice, options, md);
+            // Like the kernel ("metadata device (%llu blocks) too small: expected %llu"), refuse a
+            // metadata device shorter than its space map: the allocator would hand out blocks past
+            // its end, and the first commit would fail half-way. (Found by BadInputTest: a metadata
+            // file truncated after its last used block opened read-write.)
+            long metaHave = metadataDevice.size() / io.jthin.btree.MetadataBlock.SIZE;
+            long metaRecorded = md.metadataSpaceMap().nrBlocks();
+            if (metaHave < metaRecorded) {
+                throw new MetadataOperationException("metadata device " + metadataDevice.name() + " holds " + metaHave
+                        + " metadata blocks but the metadata records " + metaRecorded + " (metadata device too small)");
+            }
+            pool = new ThinPool(dataDevice, metadataDevice, options, md);
             if (have > recorded && pool.mode == PoolMode.WRITE) {
                 pool.withMetadataWrite(() -> {
                     md.resizeData(have);
@@ -130,6 +141,11 @@ public final class ThinPool implements AutoCloseable {
             }
             return pool;
         } catch (RuntimeException e) {
+            if (pool != null && pool.committer != null) {
+                // The pool object exists (its open-time grow failed): stop its background committer,
+                // which would otherwise outlive the failed open. (Found by OpenFailureTest.)
+                pool.committer.shutdownNow();
+            }
             md.close();
             throw e;
         }
@@ -152,7 +168,7 @@ public final class ThinPool implements AutoCloseable {
     public void createThin(long devId) {
         metadataChange(() -> {
             md.createThin(devId);
-            md.commit();
+            syncDataAndCommit();
             return null;
         });
     }
@@ -162,7 +178,7 @@ public final class ThinPool implements AutoCloseable {
         ThinVolume origin = openVolumes.get(originId);
         Runnable snap = () -> metadataChange(() -> {
             md.createSnap(devId, originId);
-            md.commit();
+            syncDataAndCommit();
             return null;
         });
         if (origin != null) {
@@ -178,7 +194,7 @@ public final class ThinPool implements AutoCloseable {
         }
         metadataChange(() -> {
             md.delete(devId);
-            md.commit();
+            syncDataAndCommit();
             return null;
         });
     }
@@ -186,7 +202,7 @@ public final class ThinPool implements AutoCloseable {
     public void setTransactionId(long current, long next) {
         metadataChange(() -> {
             md.setTransactionId(current, next);
-            md.commit();
+            syncDataAndCommit();
             return null;
         });
     }
@@ -201,6 +217,7 @@ public final class ThinPool implements AutoCloseable {
 
     public void releaseMetadataSnap() {
         metadataChange(() -> {
+            data.sync(); // releaseMetadataSnap commits: see syncDataAndCommit
             md.releaseMetadataSnap();
             return null;
         });
@@ -216,6 +233,19 @@ public final class ThinPool implements AutoCloseable {
             case PoolMessage.ReserveMetadataSnap m -> reserveMetadataSnap();
             case PoolMessage.ReleaseMetadataSnap m -> releaseMetadataSnap();
         }
+    }
+
+    /**
+     * The commit of a pool message. The data device is synced first (dm-thin-format §6.3 step 1):
+     * the transaction also holds the mappings of every block written since the last flush, and a
+     * mapping must never become durable before the data it points to. (Found by CrashTest: without
+     * the sync, a crash after create_thin / create_snap / delete / set_transaction_id left committed
+     * mappings to blocks whose data never reached the disk — they read back as the block's stale
+     * content, possibly a deleted device's old data.)
+     */
+    private void syncDataAndCommit() {
+        data.sync();
+        md.commit();
     }
 
     // ---- volumes ---------------------------------------------------------------------------
@@ -416,7 +446,7 @@ public final class ThinPool implements AutoCloseable {
                         + " blocks of " + data.blockBytes() + " bytes");
             }
             if (dataDevice.size() < newSizeBytes) {
-                dataDevice.resize(newSizeBytes);
+                data.resize(newSizeBytes);
             }
             guarded(() -> {
                 md.resizeData(blocks);

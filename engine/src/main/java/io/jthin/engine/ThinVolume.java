@@ -3,7 +3,8 @@ package io.jthin.engine;
 import io.jthin.snapshot.Mapping;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * One open thin device: byte-addressed I/O of any size and alignment (dm-thin-format §6.5–6.6).
@@ -15,11 +16,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * Thread-safe: any number of threads may do I/O at once.
  */
 public final class ThinVolume implements AutoCloseable {
+    private static final byte[] ZEROS = new byte[64 * 1024];
+
     private final ThinPool pool;
     private final long devId;
     private final long sizeBytes;
     private final long blockBytes;
-    private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
+    /** Not reentrant (a StampedLock: no per-reader ThreadLocal bookkeeping on the I/O path, see {@link BlockLocks}). */
+    private final ReadWriteLock volumeLock = new StampedLock().asReadWriteLock();
     private volatile boolean closed;
 
     ThinVolume(ThinPool pool, long devId, long sizeBytes) {
@@ -74,8 +78,8 @@ public final class ThinVolume implements AutoCloseable {
         try {
             Mapping m = pool.lookup(devId, vblock);
             if (m == null) {
-                while (part.hasRemaining()) {
-                    part.put((byte) 0);
+                while (part.hasRemaining()) { // bulk: a byte-at-a-time loop made unmapped reads 20x slower
+                    part.put(ZEROS, 0, Math.min(part.remaining(), ZEROS.length));
                 }
             } else {
                 pool.data().read(m.dataBlock(), inBlock, part);
@@ -118,14 +122,15 @@ public final class ThinVolume implements AutoCloseable {
             boolean whole = inBlock == 0 && part.remaining() == blockBytes;
             long fresh = pool.allocate();
             try {
-                if (!whole) {
-                    if (m != null) {
-                        pool.data().copy(m.dataBlock(), fresh);
-                    } else if (pool.options().zeroNewBlocks()) {
+                if (!whole && m != null) {
+                    // copy-on-write: the old block with the new bytes laid over it, one write
+                    pool.data().copyWith(m.dataBlock(), fresh, inBlock, part);
+                } else {
+                    if (!whole && pool.options().zeroNewBlocks()) {
                         pool.data().zero(fresh);
                     }
+                    pool.data().write(fresh, inBlock, part);
                 }
-                pool.data().write(fresh, inBlock, part);
             } catch (RuntimeException e) {
                 pool.release(fresh);
                 throw e;

@@ -36,6 +36,15 @@ public interface BlockDevice extends AutoCloseable {
     /** Deallocates the range: it reads back as zeros afterwards; the size stays. */
     void punchHole(long offsetBytes, long lengthBytes);
 
+    /**
+     * True only when the range is known to read as zeros without reading it — a hole of a sparse
+     * file, a never-written region — so that a caller about to zero it can skip that. False means
+     * "unknown", never "not zero": the default, for devices that cannot tell cheaply.
+     */
+    default boolean readsAsZeros(long offsetBytes, long lengthBytes) {
+        return false;
+    }
+
     /** Bytes of storage really allocated (st_blocks × 512 for a file). */
     long allocatedBytes();
 

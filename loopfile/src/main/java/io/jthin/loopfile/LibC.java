@@ -28,8 +28,8 @@ import java.util.Optional;
  * <p>Every call that can fail captures {@code errno} at the call and throws an
  * {@link ErrnoException} naming the function; {@code EINTR} is retried.
  *
- * <p>Invariant: this class is initialised only after {@link #isSupported()} returned true (the
- * handles are looked up in the static initialiser); {@link NativeFile} guards that.
+ * <p>Invariant: a handle is used only after {@link #isSupported()} returned true (each is looked up
+ * when its holder class initialises, on first use); {@link NativeFile} guards that.
  * Thread-safety: stateless and thread-safe; each call uses its own confined arena.
  */
 final class LibC {
@@ -49,6 +49,10 @@ final class LibC {
 
     /** {@code lseek} whence: the end of the file (for a block device, its size). */
     static final int SEEK_END = 2;
+    /** {@code lseek} whence: the next offset holding data (Linux 3.1+); {@code ENXIO} when there is none. */
+    static final int SEEK_DATA = 3;
+    /** {@code ENXIO}: {@code SEEK_DATA} found no data at or after the offset. */
+    static final int ENXIO = 6;
 
     /** Bytes reserved for {@code struct stat}: 144 on x86_64, 128 on aarch64. */
     static final long STAT_SIZE = 144;
@@ -64,28 +68,55 @@ final class LibC {
     private static final VarHandle ERRNO =
             CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPEN = errnoHandle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle FALLOCATE = errnoHandle("fallocate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle LSEEK =
-            errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle FTRUNCATE =
-            errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    // Each downcall handle is built on first use (a holder class per function): linking one costs
+    // milliseconds of method-handle spinning, and a short-lived command (check, dump, snapshot) needs
+    // only open and close.
+    private static final class Open {
+        static final MethodHandle H = errnoHandle("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Close {
+        static final MethodHandle H = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle H = errnoHandle("fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Lseek {
+        static final MethodHandle H =
+                errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle H = errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+
     /** {@code fstat} is a real symbol since glibc 2.33; before, only {@code __fxstat(ver, fd, buf)}. */
-    private static final MethodHandle FSTAT = optionalErrnoHandle("fstat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle FXSTAT = FSTAT != null ? null : errnoHandle("__fxstat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle PREAD = errnoHandle("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle PWRITE = errnoHandle("pwrite",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    /** glibc 2.32+: "EOPNOTSUPP" for 95; absent on older libcs (then the name is omitted). */
-    private static final MethodHandle STRERRORNAME_NP =
-            plainHandle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final class Fstat {
+        static final MethodHandle FSTAT = optionalErrnoHandle("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle FXSTAT = FSTAT != null ? null : errnoHandle("__fxstat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    private static final class Pread {
+        static final MethodHandle H = errnoHandle("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Pwrite {
+        static final MethodHandle H = errnoHandle("pwrite",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        /** glibc 2.32+: "EOPNOTSUPP" for 95; absent on older libcs (then the name is omitted). */
+        static final MethodHandle STRERRORNAME_NP =
+                plainHandle("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private LibC() {}
 
@@ -109,7 +140,7 @@ final class LibC {
             MemorySegment state = arena.allocate(CALL_STATE);
             MemorySegment cPath = arena.allocateFrom(path);
             while (true) {
-                int fd = (int) OPEN.invokeExact(state, cPath, flags, 0);
+                int fd = (int) Open.H.invokeExact(state, cPath, flags, 0);
                 if (fd >= 0) {
                     return fd;
                 }
@@ -126,7 +157,7 @@ final class LibC {
     static void close(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int rc = (int) CLOSE.invokeExact(state, fd);
+            int rc = (int) Close.H.invokeExact(state, fd);
             if (rc != 0) {
                 throw errnoException("close", errno(state));
             }
@@ -141,7 +172,7 @@ final class LibC {
     static void fallocate(int fd, int mode, long offsetBytes, long lengthBytes) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            while ((int) FALLOCATE.invokeExact(state, fd, mode, offsetBytes, lengthBytes) != 0) {
+            while ((int) Fallocate.H.invokeExact(state, fd, mode, offsetBytes, lengthBytes) != 0) {
                 checkRetry("fallocate", state);
             }
         } catch (ErrnoException | RuntimeException | Error e) {
@@ -155,7 +186,7 @@ final class LibC {
     static void ftruncate(int fd, long lengthBytes) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            while ((int) FTRUNCATE.invokeExact(state, fd, lengthBytes) != 0) {
+            while ((int) Ftruncate.H.invokeExact(state, fd, lengthBytes) != 0) {
                 checkRetry("ftruncate", state);
             }
         } catch (ErrnoException | RuntimeException | Error e) {
@@ -178,7 +209,8 @@ final class LibC {
         long done = 0;
         try {
             while (done < count) {
-                long n = (long) PREAD.invokeExact(state, fd, done == 0 ? buf : buf.asSlice(done), count - done, offsetBytes + done);
+                MemorySegment at = done == 0 ? buf : buf.asSlice(done);
+                long n = (long) Pread.H.invokeExact(state, fd, at, count - done, offsetBytes + done);
                 if (n == 0) {
                     break;
                 }
@@ -201,7 +233,8 @@ final class LibC {
         long done = 0;
         try {
             while (done < count) {
-                long n = (long) PWRITE.invokeExact(state, fd, done == 0 ? buf : buf.asSlice(done), count - done, offsetBytes + done);
+                MemorySegment at = done == 0 ? buf : buf.asSlice(done);
+                long n = (long) Pwrite.H.invokeExact(state, fd, at, count - done, offsetBytes + done);
                 if (n < 0) {
                     checkRetry("pwrite", state);
                     continue;
@@ -215,11 +248,35 @@ final class LibC {
         }
     }
 
+    /**
+     * {@code lseek(fd, offset, SEEK_DATA)}: the first offset at or after {@code offsetBytes} that holds
+     * data, or −1 when there is none before the end of the file. File systems without hole tracking
+     * report every offset as data (the safe answer).
+     */
+    static long seekData(int fd, long offsetBytes) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long at = (long) Lseek.H.invokeExact(state, fd, offsetBytes, SEEK_DATA);
+            if (at < 0) {
+                int errno = errno(state);
+                if (errno == ENXIO) {
+                    return -1;
+                }
+                throw errnoException("lseek(SEEK_DATA)", errno);
+            }
+            return at;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("lseek downcall", t);
+        }
+    }
+
     /** {@code lseek(fd, 0, SEEK_END)}: the size of a file or a block device (moves fd's offset only). */
     static long seekEnd(int fd) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            long end = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
+            long end = (long) Lseek.H.invokeExact(state, fd, 0L, SEEK_END);
             if (end < 0) {
                 throw errnoException("lseek", errno(state));
             }
@@ -243,8 +300,8 @@ final class LibC {
         MemorySegment state = arena.allocate(CALL_STATE);
         MemorySegment stat = arena.allocate(STAT_SIZE, 8);
         try {
-            while ((FSTAT != null ? (int) FSTAT.invokeExact(state, fd, stat)
-                    : (int) FXSTAT.invokeExact(state, STAT_VER, fd, stat)) != 0) {
+            while ((Fstat.FSTAT != null ? (int) Fstat.FSTAT.invokeExact(state, fd, stat)
+                    : (int) Fstat.FXSTAT.invokeExact(state, STAT_VER, fd, stat)) != 0) {
                 checkRetry("fstat", state);
             }
             return stat;
@@ -267,7 +324,7 @@ final class LibC {
     }
 
     static ErrnoException errnoException(String function, int errno) {
-        return new ErrnoException(function, errno, cString(STRERRORNAME_NP, errno), cString(STRERROR, errno));
+        return new ErrnoException(function, errno, cString(Strerror.STRERRORNAME_NP, errno), cString(Strerror.STRERROR, errno));
     }
 
     /** Calls a {@code const char *f(int)} and copies the result; null if absent or NULL. */

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A second descriptor on a file, opened through libc, for what FileChannel cannot do: punch holes
- * ({@code fallocate}), grow sparsely ({@code ftruncate}), count allocated blocks ({@code fstat}) and
- * size a block device ({@code lseek}).
+ * ({@code fallocate}), grow sparsely ({@code ftruncate}), count allocated blocks ({@code fstat}), find holes
+ * ({@code lseek(SEEK_DATA)}) and size a block device ({@code lseek(SEEK_END)}).
  *
  * <p>Owns one file descriptor from {@link #open} until {@link #close()}. The descriptor is
  * {@code O_CLOEXEC} so child processes never inherit it. Invariant: the owner must keep this
@@ -47,6 +47,12 @@ final class NativeFile implements AutoCloseable {
     /** Sets the file length: a shrink discards the tail, a grow adds a hole (no blocks allocated). */
     void truncate(long lengthBytes) throws IOException {
         LibC.ftruncate(fd, lengthBytes);
+    }
+
+    /** True when {@code [offsetBytes, offsetBytes + lengthBytes)} holds no data (a hole) by {@code lseek(SEEK_DATA)}. */
+    boolean isHole(long offsetBytes, long lengthBytes) throws IOException {
+        long data = LibC.seekData(fd, offsetBytes);
+        return data < 0 || data >= offsetBytes + lengthBytes;
     }
 
     /** The size by {@code lseek(SEEK_END)}: right for block devices, where st_size is 0. */

@@ -14,14 +14,15 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * A {@link BlockDevice} over a sparse file (or a block device node), held exclusively.
  *
  * <p>Owns: one FileChannel (all reads, writes and syncs), the OS lock taken on it (exclusive, or
- * shared when read-only), a second libc descriptor ({@link NativeFile}: punch-hole, sparse grow,
- * {@code st_blocks}) and the path's entry in the JVM-wide {@link OpenFileRegistry}.
+ * shared when read-only), a second libc descriptor ({@link NativeFile}: punch-hole, hole test,
+ * sparse grow, {@code st_blocks}) and the path's entry in the JVM-wide {@link OpenFileRegistry}.
  *
  * <p>Invariants:
  * <ul>
@@ -36,7 +37,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * </ul>
  *
  * <p>Thread-safety: read, write, sync, punchHole and allocatedBytes run concurrently under the read
- * side of one ReentrantReadWriteLock; resize and close take its write side (so no I/O runs across
+ * side of one read-write lock (not reentrant); resize and close take its write side (so no I/O runs across
  * a size change or a close). No other lock is taken while it is held. Interrupting a thread in
  * read or write closes the FileChannel (FileChannel semantics); the device then reports that and
  * must be closed and reopened.
@@ -58,7 +59,8 @@ public final class SparseFile implements BlockDevice {
     private final FileChannel channel;
     private final FileLock lock;
     private final NativeFile nativeFile;
-    private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+    /** Not reentrant: a StampedLock, whose shared side costs one CAS (no per-reader ThreadLocal as in RRWL). */
+    private final ReadWriteLock rw = new StampedLock().asReadWriteLock();
     private volatile long sizeBytes;
     private volatile boolean closed;
 
@@ -346,6 +348,29 @@ public final class SparseFile implements BlockDevice {
             nativeFile.punchHole(offsetBytes, lengthBytes);
         } catch (IOException e) {
             throw ioError("punch hole of " + lengthBytes + " bytes", offsetBytes, e);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    /**
+     * True when the range is a hole ({@code lseek(SEEK_DATA)} finds no data in it; one syscall, no
+     * journal, unlike a punch) or lies past the end. False on a block device, where unsupported,
+     * and on any error: "unknown" is always a safe answer.
+     */
+    @Override
+    public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
+        rw.readLock().lock();
+        try {
+            if (closed || blockDevice || nativeFile == null || offsetBytes < 0 || lengthBytes < 0) {
+                return false;
+            }
+            if (offsetBytes >= sizeBytes) {
+                return true;
+            }
+            return nativeFile.isHole(offsetBytes, Math.min(lengthBytes, sizeBytes - offsetBytes));
+        } catch (IOException e) {
+            return false;
         } finally {
             rw.readLock().unlock();
         }

@@ -47,79 +47,75 @@ final class BTreeNode {
     /**
      * The largest index i < n with key[i] ≤ key, or −1 when key is below every key (§4.2).
      *
-     * <p>A node's keys are usually dense or evenly spread (runs of virtual blocks), so up to
-     * {@link #INTERPOLATION_PROBES} interpolation probes narrow the range first — each touching one
-     * cache line where a plain binary search over 252 keys touches about six — then a binary search
-     * finishes. The result is the same as a binary search's for any key order the format allows.
+     * <p>A node's keys are usually dense or evenly spread (runs of virtual blocks), so the search
+     * starts where the key would sit if they were spread evenly between the first and last key,
+     * then gallops outwards and bisects (see {@link #gallop}): a few cache lines instead of the six
+     * or so a plain binary search over 252 keys touches. Correct for any strictly increasing keys.
      */
     static int lowerBound(ReadBlock b, int n, long key) {
-        return lowerBound(b, 0, n, key);
+        if (n == 0) {
+            return -1;
+        }
+        long first = b.getLong(KEYS);
+        if (key < first) {
+            return -1;
+        }
+        long last = b.getLong(KEYS + KEY_SIZE * (n - 1));
+        if (key >= last) {
+            return n - 1;
+        }
+        return gallop(b, n, key, interpolate(key, first, last, n - 1));
     }
 
     /**
      * {@link #lowerBound(ReadBlock, int, long)} with the bounds the parent gives for this node's keys
-     * ({@code lowKey} ≤ every key < {@code highKey}): the first probe is interpolated between them, so a
-     * dense or evenly spread node is usually searched without reading its first and last keys.
-     * Bounds that turn out wrong only cost speed, never correctness.
+     * ({@code lowKey} ≤ every key < {@code highKey}): the starting guess comes from them, so the node's
+     * first and last keys need not be read. Wrong bounds only cost speed, never correctness.
      */
     static int lowerBound(ReadBlock b, int n, long key, long lowKey, long highKey) {
-        if (n <= 8 || key < lowKey || key >= highKey) {
-            return lowerBound(b, 0, n, key);
+        if (n <= 4 || key < lowKey || key >= highKey) {
+            return lowerBound(b, n, key);
         }
-        double fraction = (double) (key - lowKey) / (double) (highKey - lowKey);
-        if (!(fraction >= 0 && fraction < 1)) {
-            return lowerBound(b, 0, n, key);
-        }
-        int guess = Math.min(n - 1, (int) (fraction * n));
-        long kg = b.getLong(KEYS + KEY_SIZE * guess);
-        if (kg <= key) {
-            if (kg == key || guess == n - 1 || b.getLong(KEYS + KEY_SIZE * (guess + 1)) > key) {
-                return guess;
-            }
-            return lowerBound(b, guess + 1, n, key);
-        }
-        return lowerBound(b, 0, guess, key);
+        return gallop(b, n, key, interpolate(key, lowKey, highKey, n));
     }
 
-    /** The largest index i in [from, to) with key[i] ≤ key, or from − 1 when there is none. */
-    private static int lowerBound(ReadBlock b, int from, int to, long key) {
-        if (to <= from) {
-            return from - 1;
+    /** Where {@code key} would sit among {@code span} evenly spread keys from {@code low} to {@code high}, in [0, span]. */
+    private static int interpolate(long key, long low, long high, int span) {
+        double fraction = (double) (key - low) / (double) (high - low);
+        if (!(fraction >= 0 && fraction <= 1)) {
+            return span / 2;
         }
-        int lo = from;
-        int hi = to - 1;
-        long klo = b.getLong(KEYS + KEY_SIZE * lo);
-        if (key < klo) {
-            return from - 1;
+        return Math.min(span, (int) (fraction * span));
+    }
+
+    /**
+     * The largest index i < n with key[i] ≤ key (or −1), searching outwards from {@code guess} in
+     * steps of 1, 2, 4 … until the key is bracketed, then bisecting the bracket.
+     */
+    private static int gallop(ReadBlock b, int n, long key, int guess) {
+        int lo;
+        int hi;
+        if (guess >= n) {
+            guess = n - 1;
         }
-        long khi = b.getLong(KEYS + KEY_SIZE * hi);
-        if (key >= khi) {
-            return hi;
-        }
-        // From here on key[lo] ≤ key < key[hi].
-        for (int probe = 0; probe < INTERPOLATION_PROBES && hi - lo > 8; probe++) {
-            double fraction = (double) (key - klo) / (double) (khi - klo);
-            int span = hi - lo - 1;
-            int guess = fraction >= 0 && fraction <= 1 ? lo + 1 + (int) (fraction * span) : (lo + hi) >>> 1;
-            if (guess >= hi) {
-                guess = hi - 1;
+        if (b.getLong(KEYS + KEY_SIZE * guess) <= key) {
+            lo = guess;
+            hi = guess + 1;
+            for (int step = 1; hi < n && b.getLong(KEYS + KEY_SIZE * hi) <= key; step <<= 1) {
+                lo = hi;
+                hi = lo + (step << 1);
             }
-            long kg = b.getLong(KEYS + KEY_SIZE * guess);
-            if (kg <= key) {
-                if (kg == key || b.getLong(KEYS + KEY_SIZE * (guess + 1)) > key) {
-                    return guess;
-                }
-                lo = guess + 1;
-                klo = b.getLong(KEYS + KEY_SIZE * lo);
-            } else {
-                long before = b.getLong(KEYS + KEY_SIZE * (guess - 1));
-                if (before <= key) {
-                    return guess - 1;
-                }
-                hi = guess - 1;
-                khi = before;
+            hi = Math.min(hi, n);
+        } else {
+            hi = guess;
+            lo = guess - 1;
+            for (int step = 1; lo >= 0 && b.getLong(KEYS + KEY_SIZE * lo) > key; step <<= 1) {
+                hi = lo;
+                lo = hi - (step << 1);
             }
+            lo = Math.max(lo, -1);
         }
+        // key[lo] ≤ key (or lo = −1) and key < key[hi] (or hi = n).
         while (hi - lo > 1) {
             int mid = (lo + hi) >>> 1;
             if (b.getLong(KEYS + KEY_SIZE * mid) <= key) {
@@ -130,9 +126,6 @@ final class BTreeNode {
         }
         return lo;
     }
-
-    /** Interpolation steps before {@link #lowerBound} falls back to bisection. */
-    private static final int INTERPOLATION_PROBES = 2;
 
     /** True when the node holds exactly {@code key}. */
     static boolean contains(ReadBlock b, long key) {

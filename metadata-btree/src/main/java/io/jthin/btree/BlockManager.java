@@ -43,8 +43,9 @@ public final class BlockManager implements AutoCloseable {
      * A direct-mapped front of {@link #cache} for the hottest reads (tree roots and upper levels,
      * a lookup's leaves): slot {@code nr & (length - 1)} may hold the current clean block {@code nr}.
      * A slot is cleared whenever block {@code nr} gets new content (new or copied dirty block,
-     * superblock write) and all slots on discard and close, so it never holds a stale block. It has a
-     * quarter as many slots as the bound has blocks, and that share is taken out of the cache's bound.
+     * superblock write) and all slots on close, so it never holds a stale block. It has a
+     * quarter to a half as many slots as the bound has blocks; that share is taken out of the cache's
+     * bound, so both together stay within the bytes asked for.
      */
     private final AtomicReferenceArray<MetadataBlock> front;
     private final Map<Long, MetadataBlock> dirty = new ConcurrentHashMap<>();
@@ -61,7 +62,7 @@ public final class BlockManager implements AutoCloseable {
         int entryWeight = MetadataBlock.SIZE + CACHE_ENTRY_OVERHEAD;
         // The front may keep up to one block per slot that the cache has evicted: take its share
         // out of the cache's bound so that both together stay within cacheBytes.
-        int slots = Integer.highestOneBit(Math.clamp(bound / entryWeight / 4, 1, MAX_FRONT_SLOTS));
+        int slots = Integer.highestOneBit(Math.clamp(bound / entryWeight / 2, 1, MAX_FRONT_SLOTS));
         this.front = new AtomicReferenceArray<>(slots);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(Math.max(bound - (long) slots * entryWeight, MetadataBlock.SIZE))
@@ -80,7 +81,8 @@ public final class BlockManager implements AutoCloseable {
 
     /** Reads and validates block {@code nr} as {@code type}. */
     public MetadataBlock read(long nr, BlockType type) {
-        MetadataBlock b = dirty.get(nr);
+        // isEmpty first: between transactions (read-mostly) this skips boxing the block number.
+        MetadataBlock b = dirty.isEmpty() ? null : dirty.get(nr);
         if (b != null) {
             if (b.type() != type) {
                 throw new CorruptMetadataException(type, nr, "block is in use as a " + b.type() + " in this transaction");

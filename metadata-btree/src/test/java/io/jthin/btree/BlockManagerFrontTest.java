@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class BlockManagerFrontTest {
     private final MemoryBlockDevice device = new MemoryBlockDevice(64L * MetadataBlock.SIZE);
-    /** A small cache: 16 front slots, so locations 3 and 19 share a slot. */
+    /** A small cache: 32 front slots, so locations 3 and 35 share a slot. */
     private final BlockManager bm = new BlockManager(device, 64L * (MetadataBlock.SIZE + 128));
 
     private void write(long nr, long marker) {
@@ -44,10 +44,10 @@ class BlockManagerFrontTest {
         bm.flush();
         assertEquals(333, marker(3), "flushed copy replaces the front entry");
 
-        write(19, 444);
-        assertEquals(444, marker(19));
+        write(35, 444);
+        assertEquals(444, marker(35));
         assertEquals(333, marker(3), "slot collision");
-        assertEquals(444, marker(19));
+        assertEquals(444, marker(35));
     }
 
     @Test

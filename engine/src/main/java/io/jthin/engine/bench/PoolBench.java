@@ -1,0 +1,82 @@
+package io.jthin.engine.bench;
+
+import io.jthin.engine.ThinPool;
+import io.jthin.engine.ThinVolume;
+import io.jthin.snapshot.Mapping;
+import io.jthin.snapshot.PoolMetadata;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A {@link VolumeBench} run on a thin device of an open pool, with an optional untimed warm-up that
+ * takes the same code path as the measured run without changing the state the run measures:
+ * <ul>
+ *   <li>reads, and writes whose blocks are already mapped and not shared (overwrites), warm up on the
+ *       device itself (the run's state is unchanged by them);
+ *   <li>other writes (first writes, or writes that break sharing) warm up on a scratch snapshot of
+ *       the device — empty when the device is, sharing the same blocks when it shares them — which
+ *       is deleted (and committed) before the measured run.
+ * </ul>
+ * A long-running pool pays the JVM's just-in-time compilation once; the warm-up keeps that cost out
+ * of short runs. The result reports only the measured run. Stateless.
+ */
+public final class PoolBench {
+    private PoolBench() {}
+
+    /** Runs {@code o} on thin device {@code devId} opened as a volume of {@code volumeBytes}. */
+    public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, long warmupRequests) {
+        if (warmupRequests > 0) {
+            warmUp(pool, devId, volumeBytes, o.withCount(warmupRequests));
+        }
+        try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
+            return VolumeBench.run(BenchTarget.of(v), o);
+        }
+    }
+
+    private static void warmUp(ThinPool pool, long devId, long volumeBytes, BenchOptions w) {
+        if (!w.write() || overwrites(pool, devId, volumeBytes, w)) {
+            try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
+                VolumeBench.run(BenchTarget.of(v), w);
+            }
+            return;
+        }
+        long scratch = unusedDeviceId(pool);
+        pool.createSnap(scratch, devId);
+        try {
+            try (ThinVolume v = pool.openVolume(scratch, volumeBytes)) {
+                VolumeBench.run(BenchTarget.of(v), w);
+            }
+        } finally {
+            pool.delete(scratch);
+            pool.commit();
+        }
+    }
+
+    /** True when the first requests of the run all hit mapped, unshared blocks. */
+    static boolean overwrites(ThinPool pool, long devId, long volumeBytes, BenchOptions o) {
+        RequestGenerator.Worker w = new RequestGenerator(o.withCount(Math.min(o.count(), 16)), volumeBytes).worker();
+        long blockBytes = pool.dataBlockBytes();
+        long offset;
+        while ((offset = w.next()) >= 0) {
+            long last = (offset + o.requestBytes() - 1) / blockBytes;
+            for (long b = offset / blockBytes; b <= last; b++) {
+                Mapping m = pool.mapping(devId, b);
+                if (m == null || m.shared()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The highest device id not in use (scratch devices stay out of the way of ids people pick). */
+    static long unusedDeviceId(ThinPool pool) {
+        Set<Long> used = new HashSet<>(pool.deviceIds());
+        for (long id = PoolMetadata.MAX_DEVICE_ID; id >= 0; id--) {
+            if (!used.contains(id)) {
+                return id;
+            }
+        }
+        throw new IllegalStateException("every thin device id is in use");
+    }
+}

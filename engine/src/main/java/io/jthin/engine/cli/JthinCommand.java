@@ -1,0 +1,139 @@
+package io.jthin.engine.cli;
+
+import io.jthin.loopfile.StorageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jthin}: the command-line tool. Owns the command tree and the error policy; each command
+ * is one class that parses its options, calls library code ({@code io.jthin.engine},
+ * {@code io.jthin.engine.tools}) and prints.
+ *
+ * <p>Exit codes: 0 success (for {@code check}: clean), 1 failure (the error, or the problems
+ * found, named on stderr in one line each), 2 the command line is wrong (unknown option, missing or
+ * unconvertible value such as {@code --size 10X}). An error is one line, {@code jthin <command>:
+ * <what is wrong>}; {@code --debug} adds the stack trace. Entry points: {@link #main} (the launcher)
+ * and {@link #run} (in-process, e.g. tests and the demo).
+ */
+@Command(name = "jthin", mixinStandardHelpOptions = true, version = "jthin 0.1.0",
+        description = "Thin provisioning in pure Java: Linux dm-thin pools in a directory of two sparse files.",
+        subcommands = {DemoCommand.class, PoolCommand.class, ThinCommand.class, MessageCommand.class,
+            DumpCommand.class, RestoreCommand.class, CheckCommand.class, LsCommand.class, DeltaCommand.class,
+            MetadataSizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class JthinCommand implements java.util.concurrent.Callable<Integer> {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
+    boolean debug;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(CliContext.current().err());
+        return USAGE;
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.in, System.out, System.err);
+        System.exit(code);
+    }
+
+    /** Runs one command line with stdin from the process. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.in, out, err);
+    }
+
+    /** Runs one command line in-process; returns the exit code. */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        boolean terminal = err == System.err && System.console() != null && System.console().isTerminal();
+        try (AutoCloseable scope = CliContext.enter(new CliContext(in, out, err, terminal))) {
+            CommandLine cl = new CommandLine(new JthinCommand());
+            cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+            cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+            cl.setCaseInsensitiveEnumValuesAllowed(true);
+            cl.setExecutionExceptionHandler((e, command, parseResult) -> {
+                out.flush();
+                err.println(command.getCommandSpec().qualifiedName() + ": " + describe(e));
+                if (debug) {
+                    e.printStackTrace(err);
+                }
+                return FAILURE;
+            });
+            cl.setParameterExceptionHandler((e, arguments) -> {
+                String name = e.getCommandLine().getCommandSpec().qualifiedName();
+                err.println(name + ": " + firstLine(e.getMessage()) + " (see: " + name + " --help)");
+                if (debug) {
+                    e.printStackTrace(err);
+                }
+                return USAGE;
+            });
+            int code = cl.execute(args);
+            cl.getOut().flush();
+            cl.getErr().flush();
+            out.flush();
+            err.flush();
+            return code;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One line saying what is wrong, without exception class names for the errors jthin raises on purpose. */
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while (t instanceof UncheckedIOException && t.getCause() != null
+                && (t.getMessage() == null || t.getMessage().equals(t.getCause().toString()))) {
+            t = t.getCause();
+        }
+        String m;
+        if (t instanceof NoSuchFileException n) {
+            m = n.getFile() + ": " + (n.getReason() != null ? n.getReason() : "no such file or directory");
+        } else if (t instanceof FileAlreadyExistsException f) {
+            m = f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "already exists");
+        } else if (t instanceof AccessDeniedException a) {
+            m = a.getFile() + ": permission denied";
+        } else if (t instanceof FileSystemException f) {
+            m = f.getMessage();
+        } else if (t instanceof StorageException || t instanceof IllegalArgumentException || t instanceof IOException
+                || t instanceof IllegalStateException) {
+            m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        } else {
+            m = "internal error: " + t + (t.getStackTrace().length > 0 ? " at " + t.getStackTrace()[0] : "")
+                    + " (run with --debug for the stack trace)";
+        }
+        return oneLine(m);
+    }
+
+    static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "invalid command line";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}

@@ -1,0 +1,71 @@
+package io.jthin.engine.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The offsets qemu-img bench would use (sequential with step), and fio-like random ones. */
+class RequestGeneratorTest {
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void sequentialFollowsQemuImgsRule() {
+        BenchOptions o = BenchOptions.defaults().withCount(1000).withRequestBytes(4096).withStepBytes(3 * 4096 + 512)
+                .withStartOffset(8192);
+        long size = 1 << 20;
+        RequestGenerator.Worker w = new RequestGenerator(o, size).worker();
+        long expect = 8192;
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(expect, w.next(), "request " + i);
+            expect = (expect + o.step()) % (size - 4096); // qemu-img.c: offset += step; offset %= size - bufsize
+        }
+        assertEquals(-1, w.next(), "count reached");
+    }
+
+    @Test
+    void theScatteredStepOfToolsNotesTouches13797ClustersOfAGib() {
+        BenchOptions o = BenchOptions.defaults().withCount(16384).withStepBytes(65536L * 10127);
+        RequestGenerator g = new RequestGenerator(o, GIB);
+        RequestGenerator.Worker a = g.worker();
+        RequestGenerator.Worker b = g.worker();
+        Set<Long> clusters = new HashSet<>();
+        long off;
+        int n = 0;
+        while ((off = (n % 2 == 0 ? a : b).next()) >= 0) {
+            assertEquals(0, off % 4096);
+            clusters.add(off / 65536);
+            n++;
+        }
+        assertEquals(16384, n, "both workers together issue COUNT requests");
+        // not all 16,384: qemu-img wraps modulo (size − request size), which is no multiple of the step
+        assertEquals(13797, clusters.size(), "distinct 64 KiB clusters, as qemu-img bench touches them");
+    }
+
+    @Test
+    void randomOffsetsAreAlignedAndInside() {
+        BenchOptions o = BenchOptions.defaults().withCount(10_000).withPattern(BenchOptions.Pattern.RAND)
+                .withRequestBytes(65536);
+        RequestGenerator.Worker w = new RequestGenerator(o, 10 * 65536 + 100).worker();
+        Set<Long> seen = new HashSet<>();
+        long off;
+        while ((off = w.next()) >= 0) {
+            assertEquals(0, off % 65536);
+            assertTrue(off + 65536 <= 10 * 65536 + 100);
+            seen.add(off);
+        }
+        assertEquals(10, seen.size(), "all 10 slots drawn in 10,000 tries");
+    }
+
+    @Test
+    void refusesRequestsLargerThanTheDeviceOrAStartPastTheEnd() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new RequestGenerator(BenchOptions.defaults().withRequestBytes(8192), 4096));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RequestGenerator(BenchOptions.defaults().withStartOffset(4096), 4096));
+        assertThrows(IllegalArgumentException.class, () -> BenchOptions.defaults().withDepth(0));
+    }
+}

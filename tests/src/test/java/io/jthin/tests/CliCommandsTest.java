@@ -1,0 +1,127 @@
+package io.jthin.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pool and thin commands end to end: options, status lines, JSON, sizes, foreign pools. */
+class CliCommandsTest {
+    @TempDir
+    Path tmp;
+
+    private static JsonObject json(Cli.Result r) {
+        return JsonParser.parseString(r.out()).getAsJsonObject();
+    }
+
+    @Test
+    void poolOptionsStatusAndGrowth() throws IOException {
+        String pool = tmp.resolve("p").toString();
+        Cli.Result created = Cli.run("pool", "create", "-p", pool, "--data-size", "1g", "--metadata-size", "32m",
+                "--block-size", "128k", "--no-discard-passdown", "--error-if-no-space", "--low-water-mark", "100",
+                "--skip-block-zeroing").ok("create");
+        assertTrue(created.out().contains("8192 blocks of 128 KiB"), created.out());
+        String status = Cli.run("pool", "status", "-p", pool).ok("status").out();
+        assertTrue(status.startsWith("0 2097152 thin-pool 0 "), status);
+        assertTrue(status.lines().findFirst().orElseThrow()
+                .endsWith(" 0/8192 - rw no_discard_passdown error_if_no_space - 1024 "), status);
+        for (String line : new String[] {" Pool Blocksize: 131.1kB", " Data Space Total: 1.074GB",
+            " Metadata Space Total: 33.55MB", " Thin Pool Minimum Free Space: 107.3MB", " Data loop file: ",
+            " Metadata Space Available: ", " Data file on disk: 0 B (sparse; apparent size 1 GiB)"}) {
+            assertTrue(status.contains(line), () -> line + " missing in\n" + status);
+        }
+        JsonObject j = json(Cli.run("pool", "status", "--json", "-p", pool).ok("status --json"));
+        assertEquals(131072, j.get("poolBlocksize").getAsLong());
+        assertEquals(8192, j.get("totalDataBlocks").getAsLong());
+        assertTrue(j.get("dataSpaceAvailable").getAsLong() <= 1L << 30);
+        assertFalse(j.get("discardPassdown").getAsBoolean());
+        String config = Files.readString(tmp.resolve("p/metadata/jthin-pool.json"));
+        assertTrue(config.contains("\"zeroNewBlocks\": false") && config.contains("\"lowWaterMarkBlocks\": 100"), config);
+
+        Cli.Result grown = Cli.run("pool", "resize", "--data-size", "2g", "--metadata-size", "64m", "-p", pool).ok("resize");
+        assertTrue(grown.out().contains("data file grown from 1 GiB to 2 GiB"), grown.out());
+        assertTrue(grown.out().contains(" 0/16384 "), grown.out());
+        assertEquals(16384, json(Cli.run("pool", "status", "--json", "-p", pool)).get("totalDataBlocks").getAsLong());
+        assertTrue(Cli.run("pool", "resize", "--data-size", "2g", "-p", pool).ok("same size").out().contains("unchanged"));
+        Cli.run("check", "-p", pool).ok("check");
+    }
+
+    @Test
+    void volumesThroughStdinAndStdout() {
+        String pool = tmp.resolve("p").toString();
+        Cli.run("pool", "create", "-p", pool, "--data-size", "128m", "--metadata-size", "8m").ok("create");
+        Cli.run("thin", "create", "3", "--size", "4m", "-p", pool).ok("create 3");
+        byte[] data = new byte[300_001];
+        new SplittableRandom(9).nextBytes(data);
+        Cli.run(data, "thin", "write", "3", "--offset", "100000", "-p", pool).ok("write stdin");
+        Cli.Result read = Cli.run("thin", "read", "3", "--offset", "100000", "--length", "300001", "-p", pool).ok("read");
+        assertArrayEquals(data, read.stdout());
+        byte[] head = Cli.run("thin", "read", "3", "--offset", "0", "--length", "100000", "-p", pool).stdout();
+        assertArrayEquals(new byte[100_000], head, "the unwritten start of a new block reads as zeros");
+        assertEquals("0 8192 thin 768 895", Cli.run("thin", "status", "3", "-p", pool).out().strip());
+
+        Cli.run("thin", "snapshot", "4", "3", "-p", pool).ok("snapshot");
+        JsonObject snap = json(Cli.run("thin", "status", "4", "--json", "-p", pool));
+        assertEquals(4L << 20, snap.get("sizeBytes").getAsLong(), "a snapshot has its origin's size");
+        assertEquals(6, snap.get("mappedBlocks").getAsLong());
+        Cli.run("thin", "resize", "4", "--size", "8m", "-p", pool).ok("grow");
+        assertEquals("0 16384 thin 768 895", Cli.run("thin", "status", "4", "-p", pool).out().strip());
+        Cli.Result discarded = Cli.run("thin", "discard", "4", "--offset", "64k", "--length", "192k", "-p", pool).ok("d");
+        assertTrue(discarded.out().contains("3 blocks unmapped"), discarded.out());
+        Cli.run("thin", "delete", "3", "-p", pool).ok("delete");
+        Cli.Result ls = Cli.run("ls", "-o", "DEV,MAPPED_BLOCKS", "--no-headers", "-p", pool).ok("ls");
+        assertEquals("4 3 \n", ls.out());
+        assertFalse(Files.exists(tmp.resolve("p/metadata/jthin-pool.json.tmp")));
+        try {
+            assertFalse(Files.readString(tmp.resolve("p/metadata/jthin-pool.json")).contains("\"3\""),
+                    "a deleted device's size is forgotten");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        Cli.run("check", "-p", pool).ok("check");
+    }
+
+    @Test
+    void aDirectoryWrittenByThinRestoreIsAPool() throws IOException {
+        Path dir = tmp.resolve("foreign");
+        Path meta = Files.createDirectories(dir.resolve("devicemapper")).resolve("metadata");
+        try (RandomAccessFile f = new RandomAccessFile(meta.toFile(), "rw")) {
+            f.setLength(16L << 20);
+        }
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("devicemapper/data").toFile(), "rw")) {
+            f.setLength(1024L * 65536);
+        }
+        ThinTools.Result r = ThinTools.run("thin_restore", "-i", CliToolsOracleTest.fixture("tpt-small.xml").toString(),
+                "-o", meta.toString());
+        assertEquals(0, r.exitCode(), r.stderr());
+        String pool = dir.toString();
+
+        JsonObject dev0 = json(Cli.run("thin", "status", "0", "--json", "-p", pool).ok("status 0"));
+        assertEquals(101L * 65536, dev0.get("sizeBytes").getAsLong(), "no recorded size: up to its highest mapped block");
+        assertFalse(dev0.get("sizeRecorded").getAsBoolean());
+        assertEquals(65536, Cli.run("thin", "read", "0", "--offset", "100m", "--length", "64k", "-p", pool)
+                .fails(1, "past the end").code() * 0 + 65536);
+        Cli.run("thin", "read", "0", "--offset", "6400k", "--length", "64k", "-p", pool).ok("read the last block");
+        Cli.run("thin", "resize", "0", "--size", "100m", "-p", pool).ok("resize");
+        byte[] b = new byte[4096];
+        Arrays.fill(b, (byte) 1);
+        Cli.run(b, "thin", "write", "0", "--offset", "90m", "-p", pool).ok("write beyond the old end");
+        Cli.run("message", "create_thin 5", "-p", pool).ok("create_thin");
+        assertEquals(0, json(Cli.run("thin", "status", "5", "--json", "-p", pool)).get("sizeBytes").getAsLong());
+        Cli.run("pool", "status", "-p", pool).ok("status");
+        Cli.run("check", "-p", pool).ok("check");
+        ThinTools.assertCheckClean(meta, "a foreign pool after jthin used it");
+        assertEquals(ThinTools.run("thin_ls", meta.toString()).stdout(), Cli.run("ls", "-p", pool).ok("ls").out());
+    }
+}

@@ -1,0 +1,251 @@
+package io.jthin.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Must-shows 2 and 3 of issue 5, through the command line: {@code jthin dump} equals
+ * {@code thin_dump}; {@code thin_restore} of our dump reads back identically; {@code jthin restore}
+ * then {@code thin_dump} gives the XML back; {@code jthin ls}, {@code jthin delta} and
+ * {@code jthin metadata-size} print what {@code thin_ls}, {@code thin_delta} and
+ * {@code thin_metadata_size} print. The pool is built with jthin commands: writes, snapshots of
+ * snapshots, discard, a held metadata snapshot with later changes, a transaction id.
+ */
+class CliToolsOracleTest {
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path tmp;
+
+    static String pool;
+    static String meta;
+
+    @BeforeAll
+    static void buildPool() {
+        pool = shared.resolve("pool").toString();
+        meta = shared.resolve("pool/devicemapper/metadata").toString();
+        Cli.run("pool", "create", "-p", pool, "--data-size", "256m", "--metadata-size", "16m").ok("pool create");
+        Cli.run("thin", "create", "1", "--size", "64m", "-p", pool).ok("create 1");
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < 40; i++) {
+            write(1, rnd.nextInt(1000) * 64L * 1024, 1 + rnd.nextInt(200_000), rnd);
+        }
+        Cli.run("thin", "snapshot", "2", "1", "-p", pool).ok("snapshot");
+        for (int i = 0; i < 10; i++) {
+            write(1, rnd.nextInt(1000) * 64L * 1024, 4096, rnd);
+            write(2, rnd.nextInt(1000) * 64L * 1024 + 512, 70_000, rnd);
+        }
+        Cli.run("message", "create_thin 3", "-p", pool).ok("create_thin");
+        Cli.run("thin", "resize", "3", "--size", "16m", "-p", pool).ok("resize 3");
+        write(3, 0, 300_000, rnd);
+        Cli.run("message", "create_snap", "4", "2", "-p", pool).ok("create_snap");
+        Cli.run("thin", "discard", "1", "--offset", "1m", "--length", "8m", "-p", pool).ok("discard");
+        Cli.run("message", "reserve_metadata_snap", "-p", pool).ok("reserve");
+        write(1, 0, 200_000, rnd);
+        Cli.run("thin", "delete", "3", "-p", pool).ok("delete");
+        Cli.run("message", "set_transaction_id 0 7", "-p", pool).ok("set_transaction_id");
+    }
+
+    private static void write(long dev, long offset, int length, SplittableRandom rnd) {
+        byte[] b = new byte[length];
+        rnd.nextBytes(b);
+        Cli.run(b, "thin", "write", Long.toString(dev), "--offset", Long.toString(offset), "-p", pool).ok("write");
+    }
+
+    private static String tool(String name, String... args) {
+        ThinTools.Result r = ThinTools.run(name, args);
+        assertEquals(0, r.exitCode(), () -> name + " failed: " + r.stderr());
+        return r.stdout();
+    }
+
+    private static String[] with(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
+
+    /** {@code jthin <command> <opts> -p POOL}. */
+    private static Cli.Result jthin(String command, List<String> opts) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(opts);
+        all.addAll(List.of("-p", pool));
+        return Cli.run(all.toArray(String[]::new)).ok(command + " " + opts);
+    }
+
+    @Test
+    void dumpEqualsThinDump() throws IOException {
+        for (List<String> opts : List.of(List.<String>of(), List.of("-m"), List.of("--dev-id", "2"),
+                List.of("--skip-mappings"), List.of("-m", "--dev-id", "1"), List.of("--dev-id", "9"))) {
+            String theirs = tool("thin_dump", with(opts, meta));
+            assertEquals(theirs, jthin("dump", opts).out(), "dump " + opts);
+        }
+        assertTrue(tool("thin_dump", meta).contains("<device dev_id=\"4\""));
+        Path out = tmp.resolve("dump.xml");
+        Cli.run("dump", "-p", pool, "-o", out.toString()).ok("dump -o");
+        assertEquals(tool("thin_dump", meta), Files.readString(out));
+    }
+
+    @Test
+    void thinRestoreOfOurDumpReadsBackIdentically() throws IOException {
+        String xml = Cli.run("dump", "-p", pool).ok("dump").out();
+        Path x = Files.writeString(tmp.resolve("ours.xml"), xml);
+        Path restored = tmp.resolve("restored.meta");
+        try (RandomAccessFile f = new RandomAccessFile(restored.toFile(), "rw")) {
+            f.setLength(16L << 20);
+        }
+        tool("thin_restore", "-i", x.toString(), "-o", restored.toString());
+        assertEquals(xml, Cli.run("dump", restored.toString()).ok("dump of thin_restore's file").out());
+        Cli.run("check", restored.toString()).ok("check of thin_restore's file");
+        assertEquals(tool("thin_ls", restored.toString()), Cli.run("ls", restored.toString()).ok("ls").out());
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {0, 1, 2, 3})
+    void jthinRestoreThenThinDumpGivesTheXmlBack(long seed) throws IOException {
+        String xml = seed == 0 ? Files.readString(fixture("tpt-small.xml")) : generatedXml(seed);
+        Path x = Files.writeString(tmp.resolve("in.xml"), xml);
+        Path canonicalMeta = tmp.resolve("canonical.meta");
+        try (RandomAccessFile f = new RandomAccessFile(canonicalMeta.toFile(), "rw")) {
+            f.setLength(32L << 20);
+        }
+        tool("thin_restore", "-i", x.toString(), "-o", canonicalMeta.toString());
+        String canonical = tool("thin_dump", canonicalMeta.toString());
+        if (seed == 0) {
+            assertEquals(xml, canonical);
+        }
+        String dir = tmp.resolve("restored-pool").toString();
+        Cli.run("restore", "-i", x.toString(), "-p", dir).ok("restore");
+        String restoredMeta = dir + "/devicemapper/metadata";
+        assertEquals(canonical, tool("thin_dump", restoredMeta), "thin_dump of jthin restore, seed " + seed);
+        ThinTools.assertCheckClean(Path.of(restoredMeta), "jthin restore, seed " + seed);
+        Cli.run("check", "-p", dir).ok("jthin check");
+        Cli.run("pool", "status", "-p", dir).ok("the restored directory is a usable pool");
+
+        Path target = tmp.resolve("target.meta");
+        try (RandomAccessFile f = new RandomAccessFile(target.toFile(), "rw")) {
+            f.setLength(32L << 20);
+        }
+        Cli.run("restore", "-i", x.toString(), "-o", target.toString()).ok("restore -o");
+        assertEquals(canonical, tool("thin_dump", target.toString()));
+    }
+
+    @Test
+    void lsEqualsThinLs() {
+        for (String snap : new String[] {null, "-m"}) {
+            for (String format : new String[] {null, "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,"
+                    + "EXCLUSIVE_SECTORS,SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,EXCLUSIVE,SHARED,"
+                    + "TRANSACTION,CREATE_TIME,SNAP_TIME", "SHARED,DEV"}) {
+                for (boolean headers : new boolean[] {true, false}) {
+                    List<String> opts = new ArrayList<>();
+                    if (snap != null) {
+                        opts.add(snap);
+                    }
+                    if (format != null) {
+                        opts.add("-o");
+                        opts.add(format);
+                    }
+                    if (!headers) {
+                        opts.add("--no-headers");
+                    }
+                    assertEquals(tool("thin_ls", with(opts, meta)), jthin("ls", opts).out(),
+                            "ls " + opts);
+                }
+            }
+        }
+    }
+
+    @Test
+    void deltaEqualsThinDelta() {
+        for (long[] pair : new long[][] {{1, 2}, {2, 1}, {1, 4}, {4, 4}, {2, 4}}) {
+            for (List<String> opts : List.of(List.<String>of(), List.of("--verbose"))) {
+                List<String> args = new ArrayList<>(opts);
+                args.addAll(List.of("--thin1", Long.toString(pair[0]), "--thin2", Long.toString(pair[1])));
+                assertEquals(tool("thin_delta", with(args, meta)), jthin("delta", args).out(),
+                        "delta " + args);
+            }
+        }
+        List<String> snap = List.of("-m", "--thin1", "1", "--thin2", "3");
+        assertEquals(tool("thin_delta", with(snap, meta)), jthin("delta", snap).out(),
+                "device 3 exists only in the metadata snapshot");
+    }
+
+    @Test
+    void metadataSizeEqualsThinMetadataSize() {
+        for (String line : new String[] {"-b 64k -s 100G -m 1000", "-b 64k -s 1t -m 1000 -u m", "-b 1m -s 16t -m 10 -u k -n",
+            "-b 64k -s 100g"}) {
+            String[] args = line.split(" ");
+            ThinTools.Result theirs = ThinTools.run("thin_metadata_size", args);
+            Cli.Result ours = Cli.run(with(List.of("metadata-size"), args));
+            assertEquals(theirs.exitCode(), ours.code(), line);
+            assertEquals(theirs.stdout(), ours.out(), line);
+            assertEquals(theirs.stderr(), ours.err(), line);
+        }
+    }
+
+    static Path fixture(String name) {
+        String p = System.getProperty("jthin.fixtures");
+        Path dir = p != null ? Path.of(p) : CliDemoTest.repositoryRoot().resolve("../shared/fixtures");
+        return dir.resolve(name);
+    }
+
+    /** A random pool as XML: devices with runs, snapshots sharing an earlier device's blocks, empty devices. */
+    static String generatedXml(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long nrData = 8192;
+        long time = 4;
+        StringBuilder s = new StringBuilder("<superblock uuid=\"\" time=\"" + time + "\" transaction=\"" + seed
+                + "\" flags=\"0\" version=\"2\" data_block_size=\"128\" nr_data_blocks=\"" + nrData + "\">\n");
+        List<List<long[]>> devices = new ArrayList<>();
+        long nextData = 0;
+        int n = 3 + rnd.nextInt(4);
+        for (int d = 0; d < n; d++) {
+            List<long[]> runs = new ArrayList<>();
+            if (d > 0 && rnd.nextBoolean()) {
+                for (long[] r : devices.get(rnd.nextInt(d))) {
+                    runs.add(rnd.nextInt(4) == 0 ? new long[] {r[0], nextData, r[2], time} : r);
+                    if (runs.getLast()[1] == nextData) {
+                        nextData += r[2];
+                    }
+                }
+            } else if (d % 3 != 2) {
+                long v = rnd.nextInt(50);
+                for (int k = 0; k < 1 + rnd.nextInt(30); k++) {
+                    long len = 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 200);
+                    runs.add(new long[] {v, nextData, len, rnd.nextInt((int) time + 1)});
+                    nextData += len + rnd.nextInt(3);
+                    v += len + rnd.nextInt(4);
+                }
+            }
+            devices.add(runs);
+            s.append("  <device dev_id=\"").append(d * 3 + 1).append("\" mapped_blocks=\"0\" transaction=\"").append(d)
+                    .append("\" creation_time=\"").append(Math.min(d, time)).append("\" snap_time=\"").append(time)
+                    .append("\">\n");
+            for (long[] r : runs) {
+                s.append("    <range_mapping origin_begin=\"").append(r[0]).append("\" data_begin=\"").append(r[1])
+                        .append("\" length=\"").append(r[2]).append("\" time=\"").append(r[3]).append("\"/>\n");
+            }
+            s.append("  </device>\n");
+        }
+        assertTrue(nextData < nrData, "generator stays inside the data device");
+        return s.append("</superblock>\n").toString();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
