@@ -224,9 +224,7 @@ public final class BitmapBlock {
     /** The entries of a bitmap block read (and checksum-validated) by the transaction manager. */
     public static long[] decode(ReadBlock block) {
         long[] words = new long[WORDS];
-        for (int i = 0; i < WORDS; i++) {
-            words[i] = block.getLong(HEADER_SIZE + 8 * i);
-        }
+        block.getLongs(HEADER_SIZE, words, 0, WORDS);
         return words;
     }
 }

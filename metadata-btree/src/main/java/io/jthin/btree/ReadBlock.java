@@ -19,4 +19,16 @@ public interface ReadBlock {
 
     /** Copies {@code length} bytes at {@code offset} into {@code dst[dstOffset…]}. */
     void getBytes(int offset, byte[] dst, int dstOffset, int length);
+
+    /**
+     * Reads {@code count} consecutive 64-bit fields from {@code offset} into {@code dst[dstOffset…]},
+     * as {@code count} calls of {@link #getLong} would (a node's keys or 8-byte values, a bitmap's
+     * words): one call a node rather than a call a field in walks over a whole pool, which matters
+     * most before the JIT has compiled them. Implementations may copy in bulk.
+     */
+    default void getLongs(int offset, long[] dst, int dstOffset, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = getLong(offset + 8 * i);
+        }
+    }
 }

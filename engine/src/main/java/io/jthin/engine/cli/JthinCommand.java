@@ -13,6 +13,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,14 +34,24 @@ import picocli.CommandLine.Spec;
  * and {@link #run} (in-process, e.g. tests and the demo).
  */
 @Command(name = "jthin", mixinStandardHelpOptions = true, version = "jthin 0.1.0",
-        description = "Thin provisioning in pure Java: Linux dm-thin pools in a directory of two sparse files.",
-        subcommands = {DemoCommand.class, PoolCommand.class, ThinCommand.class, MessageCommand.class,
-            DumpCommand.class, RestoreCommand.class, CheckCommand.class, LsCommand.class, DeltaCommand.class,
-            MetadataSizeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        description = "Thin provisioning in pure Java: Linux dm-thin pools in a directory of two sparse files.")
 public final class JthinCommand implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
+
+    /**
+     * The subcommands, in the order help lists them. picocli builds a command's model by reflection
+     * when it is added, so {@link #commandLine} adds only the one a command line names (a one-shot
+     * {@code jthin check} then pays for one model, not twelve); any other command line gets them all.
+     */
+    private static final Map<String, Class<?>> SUBCOMMANDS = inOrder(
+            Map.entry("demo", DemoCommand.class), Map.entry("pool", PoolCommand.class),
+            Map.entry("thin", ThinCommand.class), Map.entry("message", MessageCommand.class),
+            Map.entry("dump", DumpCommand.class), Map.entry("restore", RestoreCommand.class),
+            Map.entry("check", CheckCommand.class), Map.entry("ls", LsCommand.class),
+            Map.entry("delta", DeltaCommand.class), Map.entry("metadata-size", MetadataSizeCommand.class),
+            Map.entry("bench", BenchCommand.class));
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
     boolean debug;
@@ -68,7 +80,7 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
         boolean debug = Arrays.asList(args).contains("--debug");
         boolean terminal = err == System.err && System.console() != null && System.console().isTerminal();
         try (AutoCloseable scope = CliContext.enter(new CliContext(in, out, err, terminal))) {
-            CommandLine cl = new CommandLine(new JthinCommand());
+            CommandLine cl = commandLine(args);
             cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
             cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
             cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -97,6 +109,45 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * The command tree for {@code args}: the root and the subcommand {@code args} names; the root
+     * alone for {@code --version}; else every subcommand (help, usage errors and their suggestions
+     * then see the whole tree, as before).
+     */
+    static CommandLine commandLine(String[] args) {
+        CommandLine cl = new CommandLine(new JthinCommand());
+        String first = firstPositional(args);
+        Class<?> named = SUBCOMMANDS.get(first);
+        if (named != null) {
+            cl.addSubcommand(first, named);
+        } else if (first == null && (Arrays.asList(args).contains("--version") || Arrays.asList(args).contains("-V"))) {
+            return cl; // the version alone: no subcommand is reached
+        } else {
+            SUBCOMMANDS.forEach(cl::addSubcommand);
+            cl.addSubcommand(CommandLine.HelpCommand.class);
+        }
+        return cl;
+    }
+
+    /** The first argument that is not one of the root's options (all of which are flags), or null. */
+    private static String firstPositional(String[] args) {
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    @SafeVarargs
+    private static Map<String, Class<?>> inOrder(Map.Entry<String, Class<?>>... entries) {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        for (var e : entries) {
+            m.put(e.getKey(), e.getValue());
+        }
+        return m;
     }
 
     /** One line saying what is wrong, without exception class names for the errors jthin raises on purpose. */

@@ -16,8 +16,6 @@ import picocli.CommandLine.Spec;
  * 1 failure); it throws for errors, which {@link JthinCommand} prints as one line.
  */
 abstract class JthinSubcommand implements Callable<Integer> {
-    static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-
     @Spec
     CommandSpec spec;
 
@@ -34,7 +32,12 @@ abstract class JthinSubcommand implements Callable<Integer> {
     }
 
     void printJson(JsonElement json) {
-        out().println(GSON.toJson(json));
+        out().println(Json.GSON.toJson(json));
+    }
+
+    /** Built on first use: Gson's set-up costs tens of milliseconds that commands without --json need not pay. */
+    private static final class Json {
+        static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
     }
 
     /** Opens the pool in {@code dir} for this process: no background commits, out of space fails at once. */

@@ -93,9 +93,7 @@ final class CheckTreeWalker {
         int n = NodeHeader.nrEntries(b);
         int valuesStart = NodeHeader.valuesStart(NodeHeader.maxEntries(b));
         long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = b.getLong(NodeHeader.KEYS + NodeHeader.KEY_SIZE * i);
-        }
+        b.getLongs(NodeHeader.KEYS, keys, 0, n);
         if (NodeHeader.isLeaf(b)) {
             leaves.leaf(nr, b, keys, valuesStart, NodeHeader.valueSize(b));
             return;
@@ -200,9 +198,9 @@ final class CheckTreeWalker {
             report.error("structure", at + ": too few entries: " + n + ", expected at least " + max / 3);
         }
         long[] keys = new long[n];
-        for (int i = 0; i < n; i++) {
-            keys[i] = b.getLong(NodeHeader.KEYS + NodeHeader.KEY_SIZE * i);
-            if (i > 0 && Long.compareUnsigned(keys[i], keys[i - 1]) <= 0) {
+        b.getLongs(NodeHeader.KEYS, keys, 0, n);
+        for (int i = 1; i < n; i++) {
+            if (Long.compareUnsigned(keys[i], keys[i - 1]) <= 0) {
                 report.error("structure", at + ": keys are out of order (" + Long.toUnsignedString(keys[i - 1])
                         + " then " + Long.toUnsignedString(keys[i]) + ")");
                 return null;

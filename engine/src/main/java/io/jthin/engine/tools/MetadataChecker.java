@@ -306,8 +306,10 @@ public final class MetadataChecker {
     }
 
     private void mappingLeaf(long nr, io.jthin.btree.ReadBlock b, long[] keys, int start, int size) {
+        long[] values = new long[keys.length]; // size is 8: the walker checked the leaf's value size
+        b.getLongs(start, values, 0, values.length);
         for (int i = 0; i < keys.length; i++) {
-            long dataBlock = BlockTime.dataBlockOf(b.getLong(start + size * i));
+            long dataBlock = BlockTime.dataBlockOf(values[i]);
             if (dataBlock >= report.dataBlocks) {
                 report.error("bounds", "mapping leaf " + nr + ": virtual block " + keys[i] + " maps to data block "
                         + dataBlock + ", past the end of the data device (" + report.dataBlocks + " blocks)");

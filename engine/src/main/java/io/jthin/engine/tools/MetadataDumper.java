@@ -77,7 +77,11 @@ public final class MetadataDumper {
 
         @Override
         public void mapping(long devId, long virtualBlock, long dataBlock, long time) {
-            io(() -> w.mapping(virtualBlock, dataBlock, time));
+            try { // no lambda here: this runs once a mapping
+                w.mapping(virtualBlock, dataBlock, time);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override
