@@ -241,11 +241,8 @@ public final class PoolMetadata implements AutoCloseable {
 
     /** The mapping of {@code virtualBlock} in device {@code devId}, or null when unmapped. */
     public Mapping lookup(long devId, long virtualBlock) {
-        Long raw = mappings.lookup(sb.dataMappingRoot, devId, virtualBlock);
+        Long raw = lookupBlockTime(devId, virtualBlock);
         if (raw == null) {
-            if (!topLevelHas(devId)) {
-                throw new NoSuchDeviceException(devId);
-            }
             return null;
         }
         long time = BlockTime.timeOf(raw);
@@ -255,6 +252,25 @@ public final class PoolMetadata implements AutoCloseable {
         // relation, and writing such a block in place would change the other device.
         boolean shared = snapshottedTime(devId) > time || dataSm.refCount(dataBlock) > 1;
         return new Mapping(dataBlock, time, shared);
+    }
+
+    /**
+     * The data block {@code virtualBlock} of a device maps to, or −1 when it is unmapped: the read
+     * path's lookup, without {@link #lookup}'s sharing test (a reference count read).
+     *
+     * @throws NoSuchDeviceException when the device does not exist
+     */
+    public long dataBlockOf(long devId, long virtualBlock) {
+        Long raw = lookupBlockTime(devId, virtualBlock);
+        return raw == null ? -1 : BlockTime.dataBlockOf(raw);
+    }
+
+    private Long lookupBlockTime(long devId, long virtualBlock) {
+        Long raw = mappings.lookup(sb.dataMappingRoot, devId, virtualBlock);
+        if (raw == null && !topLevelHas(devId)) {
+            throw new NoSuchDeviceException(devId);
+        }
+        return raw;
     }
 
     private long snapshottedTime(long devId) {

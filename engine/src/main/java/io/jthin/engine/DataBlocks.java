@@ -2,6 +2,7 @@ package io.jthin.engine;
 
 import io.jthin.loopfile.BlockDevice;
 import java.nio.ByteBuffer;
+import java.util.BitSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,6 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * class ({@link #write}, {@link #zero}, {@link #copy}, {@link #copyWith}, {@link #discard}, {@link #resize}) and sets
  * {@code dirty} after it completes; {@code sync} clears it before syncing, so a change racing with
  * a sync leaves it set for the next.
+ *
+ * <p>Reservation ({@link #reserveFor}, on when the reserve chunk is non-zero): before the first write
+ * to a newly allocated block, the aligned chunk holding it is reserved in the data file once
+ * ({@link BlockDevice#reserve}); a discard punch forgets its chunk, so reuse reserves it again. It
+ * changes no content (reserved storage reads as zeros), so it needs no sync.
  */
 final class DataBlocks {
     private final BlockDevice device;
@@ -31,12 +37,22 @@ final class DataBlocks {
      * than 64 KiB of zeroed heap per copy-on-write.
      */
     private final ThreadLocal<ByteBuffer> copyBuffer;
+    /** Bytes per reservation chunk (a multiple of the block size), or 0 when not reserving. */
+    private final long reserveChunkBytes;
+    /** Chunks reserved since open (the device may hold more); guarded by itself. */
+    private final BitSet reservedChunks = new BitSet();
     /** Set after any change of the device, cleared when a sync begins; starts set (state unknown). */
     private final AtomicBoolean dirty = new AtomicBoolean(true);
 
     DataBlocks(BlockDevice device, long blockBytes) {
+        this(device, blockBytes, 0);
+    }
+
+    /** With reservation in chunks of {@code reserveBytes} rounded up to whole blocks (0 = none). */
+    DataBlocks(BlockDevice device, long blockBytes, long reserveBytes) {
         this.device = device;
         this.blockBytes = blockBytes;
+        this.reserveChunkBytes = reserveBytes <= 0 ? 0 : Math.ceilDiv(reserveBytes, blockBytes) * blockBytes;
         int chunk = (int) Math.min(blockBytes, 1 << 20);
         this.copyChunk = chunk;
         this.copyBuffer = ThreadLocal.withInitial(
@@ -69,6 +85,24 @@ final class DataBlocks {
         if (!dirty.getPlain()) {
             dirty.set(true);
         }
+    }
+
+    /** Reserves the storage of the chunk holding a newly allocated block, once per chunk (a hint: failures are ignored). */
+    void reserveFor(long dataBlock) {
+        if (reserveChunkBytes == 0) {
+            return;
+        }
+        long chunk = dataBlock * blockBytes / reserveChunkBytes;
+        if (chunk > Integer.MAX_VALUE) {
+            return;
+        }
+        synchronized (reservedChunks) {
+            if (reservedChunks.get((int) chunk)) {
+                return;
+            }
+            reservedChunks.set((int) chunk); // refused or not, one try per chunk
+        }
+        device.reserve(chunk * reserveChunkBytes, reserveChunkBytes);
     }
 
     /** Makes the whole block read as zeros (nothing to do when it is a hole already). */
@@ -124,6 +158,14 @@ final class DataBlocks {
     void discard(long dataBlock) {
         device.punchHole(dataBlock * blockBytes, blockBytes);
         changed();
+        if (reserveChunkBytes != 0) {
+            long chunk = dataBlock * blockBytes / reserveChunkBytes;
+            synchronized (reservedChunks) {
+                if (chunk <= Integer.MAX_VALUE) {
+                    reservedChunks.clear((int) chunk);
+                }
+            }
+        }
     }
 
     /** Grows the device (a file is extended sparsely). */

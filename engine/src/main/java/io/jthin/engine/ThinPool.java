@@ -18,8 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 
 /**
@@ -32,7 +30,7 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>a volume's lock ({@link ThinVolume}: I/O shared, snapshot of it and discard exclusive);
  *   <li>one block lock ({@link BlockLocks}; never two at once);
- *   <li>the metadata lock ({@code metaLock}: lookups shared, every metadata change exclusive).
+ *   <li>the metadata lock ({@link MetadataLock}: lookups shared, every metadata change exclusive).
  * </ol>
  * No data I/O runs under the metadata lock except the data sync that must precede a commit.
  * Thread-safe.
@@ -46,8 +44,7 @@ public final class ThinPool implements AutoCloseable {
     private final PoolOptions options;
     private final PoolMetadata md;
     private final DataBlocks data;
-    private final ReentrantReadWriteLock metaLock = new ReentrantReadWriteLock();
-    private final Condition spaceAdded = metaLock.writeLock().newCondition();
+    private final MetadataLock metaLock = new MetadataLock();
     private final BlockLocks blockLocks = new BlockLocks();
     private final Map<Long, ThinVolume> openVolumes = new ConcurrentHashMap<>();
     /** Data blocks freed in this transaction, to punch after it commits (discard passdown). */
@@ -64,7 +61,8 @@ public final class ThinPool implements AutoCloseable {
         this.metadataDevice = metadataDevice;
         this.options = options;
         this.md = md;
-        this.data = new DataBlocks(dataDevice, md.dataBlockSectors() * 512);
+        this.data = new DataBlocks(dataDevice, md.dataBlockSectors() * 512,
+                dataDevice.isDirect() ? options.dataReserveBytes() : 0);
         if (md.needsCheck()) {
             mode = PoolMode.READ_ONLY;
         }
@@ -289,11 +287,30 @@ public final class ThinPool implements AutoCloseable {
         return data;
     }
 
+    /** The write path's lookup: where the block lives and whether it is shared (null: unmapped). */
     Mapping lookup(long devId, long virtualBlock) {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
-        return withMetadataRead(() -> md.lookup(devId, virtualBlock));
+        long stamp = metaLock.lockLookup();
+        try {
+            return md.lookup(devId, virtualBlock);
+        } finally {
+            metaLock.unlockLookup(stamp);
+        }
+    }
+
+    /** The read path's lookup: the data block of a virtual block, or −1 when it is unmapped. */
+    long dataBlockOf(long devId, long virtualBlock) {
+        if (mode == PoolMode.FAIL) {
+            throw failed();
+        }
+        long stamp = metaLock.lockLookup();
+        try {
+            return md.dataBlockOf(devId, virtualBlock);
+        } finally {
+            metaLock.unlockLookup(stamp);
+        }
     }
 
     /**
@@ -302,7 +319,7 @@ public final class ThinPool implements AutoCloseable {
      * no-space timeout.
      */
     long allocate() {
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             long deadline = System.nanoTime() + options.noSpaceTimeout().toNanos();
             boolean committed = false;
@@ -330,7 +347,7 @@ public final class ThinPool implements AutoCloseable {
                         throw outOfDataSpace();
                     }
                     try {
-                        spaceAdded.awaitNanos(left);
+                        metaLock.awaitSpaceAdded(left);
                     } catch (InterruptedException ie) {
                         Thread.currentThread().interrupt();
                         throw outOfDataSpace();
@@ -338,7 +355,7 @@ public final class ThinPool implements AutoCloseable {
                 }
             }
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
@@ -379,7 +396,7 @@ public final class ThinPool implements AutoCloseable {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             if (md.isDirty() && mode != PoolMode.READ_ONLY) {
                 commitLocked();
@@ -387,7 +404,7 @@ public final class ThinPool implements AutoCloseable {
                 data.sync();
             }
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
@@ -409,7 +426,7 @@ public final class ThinPool implements AutoCloseable {
         pendingDiscards.clear();
         if (mode == PoolMode.OUT_OF_DATA_SPACE && md.dataSpaceMap().nrFree() > 0) {
             mode = PoolMode.WRITE;
-            spaceAdded.signalAll();
+            metaLock.signalSpaceAdded();
         }
     }
 
@@ -418,13 +435,13 @@ public final class ThinPool implements AutoCloseable {
             return;
         }
         try {
-            metaLock.writeLock().lock();
+            metaLock.lockWrite();
             try {
                 if (md.isDirty()) {
                     commitLocked();
                 }
             } finally {
-                metaLock.writeLock().unlock();
+                metaLock.unlockWrite();
             }
         } catch (RuntimeException e) {
             // metadataFailed already recorded it; the next foreground call reports the mode
@@ -436,7 +453,7 @@ public final class ThinPool implements AutoCloseable {
     /** Grows the data device to {@code newSizeBytes} and the data space map with it; leaves OUT_OF_DATA_SPACE. */
     public void resizeData(long newSizeBytes) {
         checkOpen();
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             checkGrowableLocked();
             long blocks = newSizeBytes / data.blockBytes();
@@ -459,16 +476,16 @@ public final class ThinPool implements AutoCloseable {
             if (md.dataSpaceMap().nrFree() > options.lowWaterMarkBlocks()) {
                 lowWaterFired = false;
             }
-            spaceAdded.signalAll();
+            metaLock.signalSpaceAdded();
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
     /** Grows the metadata device to {@code newSizeBytes}; leaves OUT_OF_METADATA_SPACE. */
     public void resizeMetadata(long newSizeBytes) {
         checkOpen();
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             checkGrowableLocked();
             if (newSizeBytes < metadataDevice.size()) {
@@ -485,7 +502,7 @@ public final class ThinPool implements AutoCloseable {
                 mode = PoolMode.WRITE;
             }
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
@@ -569,33 +586,33 @@ public final class ThinPool implements AutoCloseable {
     // ---- locking and failure handling --------------------------------------------------------
 
     private <T> T withMetadataRead(Supplier<T> op) {
-        metaLock.readLock().lock();
+        metaLock.lockRead();
         try {
             return op.get();
         } finally {
-            metaLock.readLock().unlock();
+            metaLock.unlockRead();
         }
     }
 
     <T> T withMetadataWrite(Supplier<T> op) {
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             return op.get();
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
     /** A metadata change under the write lock, refused in read-only modes, failure-handled. */
     private <T> T metadataChange(Supplier<T> op) {
         checkOpen();
-        metaLock.writeLock().lock();
+        metaLock.lockWrite();
         try {
             checkWritableLocked();
             ensureMetadataSpaceLocked();
             return guarded(op);
         } finally {
-            metaLock.writeLock().unlock();
+            metaLock.unlockWrite();
         }
     }
 
@@ -683,12 +700,12 @@ public final class ThinPool implements AutoCloseable {
             if (committer != null) {
                 committer.shutdownNow();
             }
-            metaLock.writeLock().lock();
+            metaLock.lockWrite();
             try {
                 md.close();
                 dataDevice.close();
             } finally {
-                metaLock.writeLock().unlock();
+                metaLock.unlockWrite();
             }
         }
     }

@@ -76,13 +76,13 @@ public final class ThinVolume implements AutoCloseable {
         Lock bl = pool.blockLocks().of(devId, vblock).readLock();
         bl.lock();
         try {
-            Mapping m = pool.lookup(devId, vblock);
-            if (m == null) {
+            long dataBlock = pool.dataBlockOf(devId, vblock);
+            if (dataBlock < 0) {
                 while (part.hasRemaining()) { // bulk: a byte-at-a-time loop made unmapped reads 20x slower
                     part.put(ZEROS, 0, Math.min(part.remaining(), ZEROS.length));
                 }
             } else {
-                pool.data().read(m.dataBlock(), inBlock, part);
+                pool.data().read(dataBlock, inBlock, part);
             }
         } finally {
             bl.unlock();
@@ -122,6 +122,7 @@ public final class ThinVolume implements AutoCloseable {
             boolean whole = inBlock == 0 && part.remaining() == blockBytes;
             long fresh = pool.allocate();
             try {
+                pool.data().reserveFor(fresh);
                 if (!whole && m != null) {
                     // copy-on-write: the old block with the new bytes laid over it, one write
                     pool.data().copyWith(m.dataBlock(), fresh, inBlock, part);

@@ -35,6 +35,31 @@ class DataBlocksTest {
     }
 
     @Test
+    void reservesEachChunkOnceAndAgainAfterADiscardPunch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        int mib = 1 << 20;
+        try (io.jthin.loopfile.SparseFile dev = io.jthin.loopfile.SparseFile.create(dir.resolve("data"), 8L * mib)) {
+            DataBlocks data = new DataBlocks(dev, 65536, mib - 1000); // rounded up to 16 blocks: 1 MiB
+            assertEquals(0, dev.allocatedBytes(), "a new sparse file");
+            data.reserveFor(20); // block 20 lies in chunk 1: [1 MiB, 2 MiB)
+            assertEquals(mib, dev.allocatedBytes(), "its chunk reserved");
+            data.write(20, 0, ByteBuffer.wrap(new byte[] {9}));
+            data.reserveFor(31);
+            assertEquals(mib, dev.allocatedBytes(), "same chunk: not again");
+            data.discard(20);
+            assertEquals(mib - 65536, dev.allocatedBytes(), "the discarded block punched out");
+            data.reserveFor(21);
+            assertEquals(mib, dev.allocatedBytes(), "the chunk was forgotten at the punch and reserved again");
+            ByteBuffer got = ByteBuffer.allocate(65536);
+            data.read(20, 0, got);
+            assertArrayEquals(new byte[65536], got.array(), "reserved storage reads as zeros");
+        }
+        try (io.jthin.loopfile.SparseFile dev = io.jthin.loopfile.SparseFile.create(dir.resolve("off"), 8L * mib)) {
+            new DataBlocks(dev, 65536, 0).reserveFor(3);
+            assertEquals(0, dev.allocatedBytes(), "reservation off");
+        }
+    }
+
+    @Test
     void syncOnlyWhenSomethingChanged() {
         MemoryBlockDevice dev = new MemoryBlockDevice(1 << 20);
         DataBlocks data = new DataBlocks(dev, 65536);

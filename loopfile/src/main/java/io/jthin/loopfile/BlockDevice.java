@@ -45,6 +45,25 @@ public interface BlockDevice extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Allocates storage for the range without changing what it reads ({@code fallocate} with
+     * {@code FALLOC_FL_KEEP_SIZE}: a hole becomes an unwritten extent, which still reads as zeros).
+     * A hint for speed, never needed for correctness: returns false, changing nothing, where the
+     * device cannot (the default) or the file system refuses (no space, not supported).
+     */
+    default boolean reserve(long offsetBytes, long lengthBytes) {
+        return false;
+    }
+
+    /**
+     * True when reads and writes bypass the page cache ({@code O_DIRECT}). Such a device gains from
+     * {@link #reserve}: on ext4 an O_DIRECT write into a hole takes the file's lock exclusively
+     * (it allocates), into reserved storage it takes it shared, so concurrent writers run in parallel.
+     */
+    default boolean isDirect() {
+        return false;
+    }
+
     /** Bytes of storage really allocated (st_blocks × 512 for a file). */
     long allocatedBytes();
 

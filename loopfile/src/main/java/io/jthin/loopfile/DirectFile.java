@@ -239,6 +239,16 @@ public final class DirectFile implements BlockDevice {
     }
 
     @Override
+    public boolean reserve(long offsetBytes, long lengthBytes) {
+        return !closed && file.reserve(offsetBytes, lengthBytes);
+    }
+
+    @Override
+    public boolean isDirect() {
+        return true;
+    }
+
+    @Override
     public long allocatedBytes() {
         ensureOpen();
         return file.allocatedBytes();

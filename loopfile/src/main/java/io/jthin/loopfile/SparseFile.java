@@ -20,9 +20,10 @@ import java.util.concurrent.locks.StampedLock;
 /**
  * A {@link BlockDevice} over a sparse file (or a block device node), held exclusively.
  *
- * <p>Owns: one FileChannel (all reads, writes and syncs), the OS lock taken on it (exclusive, or
- * shared when read-only), a second libc descriptor ({@link NativeFile}: punch-hole, hole test,
- * sparse grow, {@code st_blocks}) and the path's entry in the JVM-wide {@link OpenFileRegistry}.
+ * <p>Owns: one FileChannel (syncs, and reads and writes of heap buffers), the OS lock taken on it
+ * (exclusive, or shared when read-only), a second libc descriptor ({@link NativeFile}: reads and
+ * writes of direct buffers, punch-hole, hole test, sparse grow, {@code st_blocks}) and the path's
+ * entry in the JVM-wide {@link OpenFileRegistry}.
  *
  * <p>Invariants:
  * <ul>
@@ -39,8 +40,9 @@ import java.util.concurrent.locks.StampedLock;
  * <p>Thread-safety: read, write, sync, punchHole and allocatedBytes run concurrently under the read
  * side of one read-write lock (not reentrant); resize and close take its write side (so no I/O runs across
  * a size change or a close). No other lock is taken while it is held. Interrupting a thread in
- * read or write closes the FileChannel (FileChannel semantics); the device then reports that and
- * must be closed and reopened.
+ * a read or write of a heap buffer closes the FileChannel (FileChannel semantics); the device then
+ * reports that and must be closed and reopened. Direct-buffer I/O goes through libc and is not
+ * affected by interrupts.
  *
  * <p>Platform: locking and I/O work everywhere; punchHole and allocatedBytes need Linux on x86_64
  * or aarch64 and throw UnsupportedOperationException elsewhere (where a grow falls back to writing
@@ -245,6 +247,12 @@ public final class SparseFile implements BlockDevice {
         rw.readLock().lock();
         try {
             ensureOpen();
+            if (nativeFile != null && dst.isDirect()) {
+                if (nativeFile.read(dst, offsetBytes) >= 0 && dst.hasRemaining()) {
+                    ByteBuffers.fillZeros(dst); // past EOF reads as zeros
+                }
+                return;
+            }
             long position = offsetBytes;
             while (dst.hasRemaining()) {
                 int n = channel.read(dst, position);
@@ -268,6 +276,10 @@ public final class SparseFile implements BlockDevice {
             ensureOpen();
             ensureWritable("write");
             ByteBuffers.requireWithinSize(name, "write", offsetBytes, src.remaining(), sizeBytes);
+            if (nativeFile != null && src.isDirect()) {
+                nativeFile.write(src, offsetBytes);
+                return;
+            }
             long position = offsetBytes;
             while (src.hasRemaining()) {
                 position += channel.write(src, position);
@@ -348,6 +360,25 @@ public final class SparseFile implements BlockDevice {
             nativeFile.punchHole(offsetBytes, lengthBytes);
         } catch (IOException e) {
             throw ioError("punch hole of " + lengthBytes + " bytes", offsetBytes, e);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
+    /** {@code fallocate(FALLOC_FL_KEEP_SIZE)} on the range (clipped to the size); false where refused or unsupported. */
+    @Override
+    public boolean reserve(long offsetBytes, long lengthBytes) {
+        rw.readLock().lock();
+        try {
+            ensureOpen();
+            long end = Math.min(sizeBytes, offsetBytes + lengthBytes);
+            if (readOnly || blockDevice || nativeFile == null || offsetBytes < 0 || offsetBytes >= end) {
+                return false;
+            }
+            nativeFile.reserve(offsetBytes, end - offsetBytes);
+            return true;
+        } catch (IOException e) {
+            return false; // ENOSPC, EOPNOTSUPP…: a hint refused; the write that follows reports real trouble
         } finally {
             rw.readLock().unlock();
         }

@@ -41,6 +41,17 @@ class DirectFileTest {
         return b.position(skew).limit(skew + length).slice(); // unaligned memory: the bounce path
     }
 
+    @org.junit.jupiter.api.Test
+    void isDirectAndReservesThroughItsFile() {
+        try (DirectFile f = DirectFile.open(newFile())) {
+            assertTrue(f.isDirect());
+            long before = f.allocatedBytes();
+            assertTrue(f.reserve(0, SIZE / 2));
+            assertTrue(f.allocatedBytes() >= before + SIZE / 2, "reserved: " + f.allocatedBytes());
+            assertArrayEquals(new byte[SIZE / 2], read(f, 0, SIZE / 2), "reserved storage reads as zeros");
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void randomReadsAndWritesMatchAModel(long seed) {

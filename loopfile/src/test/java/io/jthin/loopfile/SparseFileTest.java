@@ -121,6 +121,26 @@ class SparseFileTest {
     }
 
     @Test
+    void reserveAllocatesStorageButKeepsContentAndSize() {
+        try (SparseFile f = SparseFile.create(dir.resolve("data"), 16 * MiB)) {
+            f.write(0, filled(4096, 0x5a));
+            f.sync();
+            long before = f.allocatedBytes();
+            assertFalse(f.isDirect(), "a page-cache file");
+            assertTrue(f.reserve(MiB, 2 * MiB), "ext4/xfs/tmpfs support fallocate");
+            assertTrue(f.allocatedBytes() >= before + 2 * MiB, "2 MiB reserved: " + before + " → " + f.allocatedBytes());
+            assertEquals(-1, firstNot(read(f, MiB, 2 * MiB), 0), "reserved storage reads as zeros");
+            assertEquals(0x5a, read(f, 0, 1)[0], "other content untouched");
+            assertTrue(f.reserve(15 * MiB, 4 * MiB), "clipped at the end");
+            assertEquals(16 * MiB, f.size(), "reserving never grows the file");
+            assertFalse(f.reserve(16 * MiB, MiB), "nothing to reserve past the end");
+        }
+        try (SparseFile f = SparseFile.openReadOnly(dir.resolve("data"))) {
+            assertFalse(f.reserve(0, MiB), "read-only: refused, nothing changed");
+        }
+    }
+
+    @Test
     void resizeGrowsSparselyShrinksAndRegrowsWithZeros() throws Exception {
         Path p = dir.resolve("data");
         try (SparseFile f = SparseFile.create(p, MiB)) {

@@ -1,6 +1,7 @@
 package io.jthin.engine.bench;
 
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The offsets of a run's requests, handed out to any number of worker threads.
@@ -11,8 +12,11 @@ import java.util.SplittableRandom;
  * order, exactly as qemu-img does. Random: uniform offsets aligned to the request size (fio's rule),
  * one {@link SplittableRandom} stream per worker split from the seed.
  *
- * <p>Thread-safety: {@link #next} is synchronized for the sequential pattern (its order is the
- * contract); random workers each own a {@link Worker} and share only the request counter.
+ * <p>Thread-safety: lock-free. Workers share only the request counter (one atomic increment per
+ * request); request i of the sequential pattern is computed from i ({@code (start + i × step) mod
+ * (size − requestBytes)}, the closed form of qemu-img's rule), so no thread waits for another. (A
+ * synchronized counter made 16 workers on 2 cores queue on its monitor: threads parked while one
+ * holding it was descheduled, and the harness, not the engine, limited throughput.)
  */
 final class RequestGenerator {
     private final BenchOptions o;
@@ -20,8 +24,7 @@ final class RequestGenerator {
     private final long modulus;
     private final long slots;
     private final SplittableRandom root;
-    private long issued;
-    private long nextOffset;
+    private final AtomicLong issued = new AtomicLong();
 
     RequestGenerator(BenchOptions o, long deviceBytes) {
         if (o.requestBytes() > deviceBytes) {
@@ -37,7 +40,6 @@ final class RequestGenerator {
         this.modulus = deviceBytes - o.requestBytes();
         this.slots = deviceBytes / o.requestBytes();
         this.root = new SplittableRandom(o.seed());
-        this.nextOffset = o.startOffset();
     }
 
     /** One worker's view: call {@link #next()} until it returns −1. */
@@ -57,22 +59,41 @@ final class RequestGenerator {
         return new Worker(root.split());
     }
 
-    private synchronized long nextSequential() {
-        if (issued == o.count()) {
+    private long nextSequential() {
+        long i = issued.getAndIncrement();
+        if (i >= o.count()) {
             return -1;
         }
-        issued++;
-        long offset = nextOffset;
-        nextOffset = modulus <= 0 ? 0 : Math.floorMod(nextOffset % modulus + o.step() % modulus, modulus);
-        return offset;
+        if (i == 0) {
+            return o.startOffset();
+        }
+        if (modulus <= 0) {
+            return 0;
+        }
+        long start = o.startOffset() % modulus;
+        return (start + mulMod(i % modulus, Math.floorMod(o.step(), modulus), modulus)) % modulus;
+    }
+
+    /** {@code a × b mod m} for 0 ≤ a, b < m without overflow (m < 2^62: sums of two residues fit). */
+    static long mulMod(long a, long b, long m) {
+        long product = a * b;
+        if (Math.multiplyHigh(a, b) == 0 && product >= 0) {
+            return product % m; // the usual case: the product fits in 63 bits
+        }
+        long result = 0;
+        long x = Math.max(a, b);
+        for (long y = Math.min(a, b); y > 0; y >>>= 1) {
+            if ((y & 1) != 0) {
+                result = (result + x) % m;
+            }
+            x = (x << 1) % m;
+        }
+        return result;
     }
 
     private long nextRandom(SplittableRandom rnd) {
-        synchronized (this) {
-            if (issued == o.count()) {
-                return -1;
-            }
-            issued++;
+        if (issued.getAndIncrement() >= o.count()) {
+            return -1;
         }
         return rnd.nextLong(slots) * o.requestBytes();
     }

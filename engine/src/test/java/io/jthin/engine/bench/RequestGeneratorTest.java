@@ -27,6 +27,33 @@ class RequestGeneratorTest {
     }
 
     @Test
+    void mulModAgreesWithBigIntegerWhereTheProductOverflows() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int i = 0; i < 10_000; i++) {
+            long m = 1 + r.nextLong(1L << 61);
+            long a = r.nextLong(m);
+            long b = i % 2 == 0 ? r.nextLong(m) : r.nextLong(1 << 20) % m;
+            long expect = java.math.BigInteger.valueOf(a).multiply(java.math.BigInteger.valueOf(b))
+                    .mod(java.math.BigInteger.valueOf(m)).longValueExact();
+            assertEquals(expect, RequestGenerator.mulMod(a, b, m), a + " × " + b + " mod " + m);
+        }
+    }
+
+    @Test
+    void sequentialOnAHugeDeviceMatchesTheStepRule() {
+        long size = 1L << 50; // 1 PiB: request index × step overflows 63 bits
+        BenchOptions o = BenchOptions.defaults().withCount(3000).withRequestBytes(4096).withStepBytes((1L << 49) + 4096)
+                .withStartOffset(12288);
+        RequestGenerator.Worker w = new RequestGenerator(o, size).worker();
+        long expect = 12288;
+        for (int i = 0; i < 3000; i++) {
+            assertEquals(expect, w.next(), "request " + i);
+            expect = (expect + o.step()) % (size - 4096);
+        }
+        assertEquals(-1, w.next());
+    }
+
+    @Test
     void theScatteredStepOfToolsNotesTouches13797ClustersOfAGib() {
         BenchOptions o = BenchOptions.defaults().withCount(16384).withStepBytes(65536L * 10127);
         RequestGenerator g = new RequestGenerator(o, GIB);
