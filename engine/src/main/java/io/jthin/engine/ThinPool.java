@@ -95,6 +95,10 @@ public final class ThinPool implements AutoCloseable {
      * Opens existing pool metadata. The data block size comes from the metadata; it must equal
      * {@code options}' (as the kernel refuses a table with another). A data device smaller than the
      * metadata claims is refused; a larger one grows the pool.
+     *
+     * <p>Ownership: on success the pool owns both devices (its {@link #close()} closes them). On
+     * failure the metadata device is closed (the metadata opened on it owns it) and the data device
+     * is left to the caller, who opened it and closes it.
      */
     public static ThinPool open(BlockDevice dataDevice, BlockDevice metadataDevice, PoolOptions options) {
         PoolMetadata md = PoolMetadata.open(metadataDevice, options.metadataCacheBytes(), true);

@@ -133,7 +133,11 @@ public final class ThinVolume implements AutoCloseable {
                     pool.data().write(fresh, inBlock, part);
                 }
             } catch (RuntimeException e) {
-                pool.release(fresh);
+                try {
+                    pool.release(fresh);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again); // the data write's failure is the one to report
+                }
                 throw e;
             }
             pool.insert(devId, vblock, fresh);

@@ -60,6 +60,8 @@ class VolumeBenchTest {
             assertEquals(64, r.requests());
             assertEquals(List.of(1L), p.deviceIds(), "the scratch device was deleted");
             assertEquals(64, p.thinStatus(1).mappedSectors() / 128, "the measured run did all 64 first writes");
+            assertEquals(64 * 65536, p.dataAllocatedBytes(),
+                    "the warm-up's blocks were discarded and punched: only the measured run's remain");
         }
     }
 
