@@ -113,7 +113,7 @@ public final class Fixtures {
         long[] micros = new long[reps];
         withPool(dir, p -> {
             long base = 1_000_000;
-            for (int i = 0; i < 50; i++) { // warm the code path (JIT), untimed: a pool lives long
+            for (int i = 0; i < 1000; i++) { // warm the code path (JIT), untimed: a pool lives long
                 p.createSnap(base + i, origin);
                 p.delete(base + i);
             }
