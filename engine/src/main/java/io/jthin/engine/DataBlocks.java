@@ -89,20 +89,26 @@ final class DataBlocks {
 
     /** Reserves the storage of the chunk holding a newly allocated block, once per chunk (a hint: failures are ignored). */
     void reserveFor(long dataBlock) {
-        if (reserveChunkBytes == 0) {
-            return;
-        }
-        long chunk = dataBlock * blockBytes / reserveChunkBytes;
-        if (chunk > Integer.MAX_VALUE) {
+        int chunk = chunkOf(dataBlock);
+        if (chunk < 0) {
             return;
         }
         synchronized (reservedChunks) {
-            if (reservedChunks.get((int) chunk)) {
+            if (reservedChunks.get(chunk)) {
                 return;
             }
-            reservedChunks.set((int) chunk); // refused or not, one try per chunk
+            reservedChunks.set(chunk); // refused or not, one try per chunk
         }
         device.reserve(chunk * reserveChunkBytes, reserveChunkBytes);
+    }
+
+    /** The reservation chunk of a block, or −1 when not reserving (or past what a BitSet indexes). */
+    private int chunkOf(long dataBlock) {
+        if (reserveChunkBytes == 0) {
+            return -1;
+        }
+        long chunk = dataBlock * blockBytes / reserveChunkBytes;
+        return chunk > Integer.MAX_VALUE ? -1 : (int) chunk;
     }
 
     /** Makes the whole block read as zeros (nothing to do when it is a hole already). */
@@ -158,12 +164,10 @@ final class DataBlocks {
     void discard(long dataBlock) {
         device.punchHole(dataBlock * blockBytes, blockBytes);
         changed();
-        if (reserveChunkBytes != 0) {
-            long chunk = dataBlock * blockBytes / reserveChunkBytes;
+        int chunk = chunkOf(dataBlock);
+        if (chunk >= 0) {
             synchronized (reservedChunks) {
-                if (chunk <= Integer.MAX_VALUE) {
-                    reservedChunks.clear((int) chunk);
-                }
+                reservedChunks.clear(chunk); // reserved again when the block is reused
             }
         }
     }

@@ -420,6 +420,18 @@ public final class ThinPool implements AutoCloseable {
             metadataFailed(e);
             throw e;
         }
+        punchFreedLocked();
+        if (mode == PoolMode.OUT_OF_DATA_SPACE && md.dataSpaceMap().nrFree() > 0) {
+            mode = PoolMode.WRITE;
+            metaLock.signalSpaceAdded();
+        }
+    }
+
+    /**
+     * Discard passdown, after a commit (the freed blocks are free on disk now): punches the blocks
+     * freed in the transaction that just committed.
+     */
+    private void punchFreedLocked() {
         for (long b : pendingDiscards) {
             // A block allocated and freed within the transaction may have been handed out again
             // (the committed tree never referenced it): punch only what is still free.
@@ -428,10 +440,6 @@ public final class ThinPool implements AutoCloseable {
             }
         }
         pendingDiscards.clear();
-        if (mode == PoolMode.OUT_OF_DATA_SPACE && md.dataSpaceMap().nrFree() > 0) {
-            mode = PoolMode.WRITE;
-            metaLock.signalSpaceAdded();
-        }
     }
 
     private void backgroundCommit() {
@@ -614,7 +622,11 @@ public final class ThinPool implements AutoCloseable {
         try {
             checkWritableLocked();
             ensureMetadataSpaceLocked();
-            return guarded(op);
+            T result = guarded(op);
+            if (!md.isDirty()) {
+                punchFreedLocked(); // the change committed (a message does): passdown now, as after a flush
+            }
+            return result;
         } finally {
             metaLock.unlockWrite();
         }

@@ -45,4 +45,22 @@ class ThinPoolSmokeTest {
             System.out.println(pool.status());
         }
     }
+
+    @Test
+    void passdownPunchesAfterAMessagesCommitNotOnlyAfterAFlush() {
+        MemoryBlockDevice data = new MemoryBlockDevice("data", 64L << 20);
+        MemoryBlockDevice meta = new MemoryBlockDevice("meta", 16L << 20);
+        try (ThinPool pool = ThinPool.create(data, meta, PoolOptions.defaults().withCommitInterval(Duration.ZERO))) {
+            pool.createThin(1);
+            try (ThinVolume v = pool.openVolume(1, 8L << 20)) {
+                v.write(0, ByteBuffer.allocate(4 * 65536));
+                v.flush();
+                assertEquals(4 * 65536, pool.dataAllocatedBytes());
+                assertEquals(4, v.discard(0, 4 * 65536));
+            }
+            assertEquals(4 * 65536, pool.dataAllocatedBytes(), "not committed yet: nothing punched");
+            pool.createThin(2); // a message: commits the discard too
+            assertEquals(0, pool.dataAllocatedBytes(), "punched after the message's commit");
+        }
+    }
 }

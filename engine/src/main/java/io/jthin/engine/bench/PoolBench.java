@@ -46,10 +46,9 @@ public final class PoolBench {
             try (ThinVolume v = pool.openVolume(scratch, volumeBytes)) {
                 VolumeBench.run(BenchTarget.of(v), w);
                 // Unmap what the warm-up wrote: with passdown (the default) its blocks are punched at
-                // the commit below, so the measured run allocates holes, as on a fresh pool, rather
-                // than blocks the warm-up left allocated and in the page cache.
+                // the delete's commit below, so the measured run allocates holes, as on a fresh pool,
+                // rather than blocks the warm-up left allocated and in the page cache.
                 v.discard(0, volumeBytes);
-                pool.commit(); // a flush: passdown punches after it (a message's commit does not)
             }
         } finally {
             pool.delete(scratch);
