@@ -1,7 +1,9 @@
 package io.jthin.engine;
 
+import java.util.BitSet;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.LongSupplier;
 
 /**
  * Striped per-block locks of the pool: (device id, virtual block) hashes to one of a fixed set of
@@ -9,7 +11,9 @@ import java.util.concurrent.locks.StampedLock;
  * mapping is inserted, so two writers of one block never both allocate or both copy; readers hold
  * it shared so that the block they read cannot be unmapped and reused under them.
  *
- * <p>Lock order: volume lock → one block lock (never two at once) → metadata lock.
+ * <p>Lock order: volume lock → one block lock → metadata lock. The one holder of several block
+ * locks is {@link #exclusively} (discard), which takes them in stripe order, so it cannot deadlock
+ * with another such holder, and every other thread holds at most one.
  *
  * <p>The stripes are {@link StampedLock}s seen as read-write locks: not reentrant (a thread holds
  * at most one block lock and never takes it twice), and — unlike ReentrantReadWriteLock, which keeps
@@ -28,7 +32,39 @@ final class BlockLocks {
     }
 
     ReadWriteLock of(long devId, long virtualBlock) {
+        return locks[stripeOf(devId, virtualBlock)];
+    }
+
+    private static int stripeOf(long devId, long virtualBlock) {
         long h = virtualBlock * 0x9E3779B97F4A7C15L + devId * 0xC2B2AE3D27D4EB4FL;
-        return locks[(int) ((h ^ (h >>> 29)) & (STRIPES - 1))];
+        return (int) ((h ^ (h >>> 29)) & (STRIPES - 1));
+    }
+
+    /**
+     * Runs {@code op} holding the write side of the lock of every block in [first, end) of a device
+     * (of every stripe once the range has as many blocks as there are stripes): no reader or writer
+     * of those blocks is in flight meanwhile, and none starts.
+     */
+    long exclusively(long devId, long first, long end, LongSupplier op) {
+        BitSet held = new BitSet(STRIPES);
+        if (end - first >= STRIPES) {
+            held.set(0, STRIPES);
+        } else {
+            for (long b = first; b < end; b++) {
+                held.set(stripeOf(devId, b));
+            }
+        }
+        int taken = -1;
+        try {
+            for (int i = held.nextSetBit(0); i >= 0; i = held.nextSetBit(i + 1)) {
+                locks[i].writeLock().lock();
+                taken = i;
+            }
+            return op.getAsLong();
+        } finally {
+            for (int i = held.nextSetBit(0); i >= 0 && i <= taken; i = held.nextSetBit(i + 1)) {
+                locks[i].writeLock().unlock();
+            }
+        }
     }
 }

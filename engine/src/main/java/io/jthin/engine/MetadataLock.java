@@ -1,8 +1,8 @@
 package io.jthin.engine;
 
+import io.jthin.loopfile.StripedReadWriteLock;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.concurrent.locks.StampedLock;
 
 /**
  * The pool's metadata lock: every metadata change exclusive, reads shared — with a separate, cheap
@@ -12,12 +12,13 @@ import java.util.concurrent.locks.StampedLock;
  * <ul>
  *   <li>{@code rw}, a ReentrantReadWriteLock: writers (reentrant, with the out-of-space condition)
  *       and the occasional reader (status, walks, ref counts).
- *   <li>{@code lookups}, a StampedLock: the outermost writer also takes its write side, and every
- *       I/O lookup takes only its read side — one CAS in, one out. A ReentrantReadWriteLock reader
- *       instead records a hold count in a ThreadLocal that it creates and removes on every
- *       acquisition and writes the shared {@code cachedHoldCounter}: 16 readers on 2 cores spent
- *       more on that than on the lookup (ReadBenchmark.mapped on a null device: 1.3 M ops/s at
- *       16 threads against 3.4 M at one).
+ *   <li>{@code lookups}, a {@link StripedReadWriteLock}: the outermost writer also takes its
+ *       exclusive side, and every I/O lookup takes only its shared side — one CAS in, one out, on a
+ *       stripe of the calling thread. A ReentrantReadWriteLock reader instead records a hold count
+ *       in a ThreadLocal that it creates and removes on every acquisition and writes the shared
+ *       {@code cachedHoldCounter}: 16 readers on 2 cores spent more on that than on the lookup
+ *       (ReadBenchmark.mapped on a null device: 1.3 M ops/s at 16 threads against 3.4 M at one);
+ *       a single StampedLock still made every lookup write one word that all I/O threads share.
  * </ul>
  *
  * <p>Deadlock freedom: the gate's write side is only taken by a thread that holds {@code rw}'s
@@ -28,20 +29,18 @@ import java.util.concurrent.locks.StampedLock;
 final class MetadataLock {
     private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
     private final Condition spaceAdded = rw.writeLock().newCondition();
-    private final StampedLock lookups = new StampedLock();
-    /** The gate's write stamp while the outermost writer holds it; guarded by {@code rw}'s write side. */
-    private long gateStamp;
+    private final StripedReadWriteLock lookups = new StripedReadWriteLock();
 
     void lockWrite() {
         rw.writeLock().lock();
         if (rw.getWriteHoldCount() == 1) {
-            gateStamp = lookups.writeLock();
+            lookups.lockExclusive();
         }
     }
 
     void unlockWrite() {
         if (rw.getWriteHoldCount() == 1) {
-            lookups.unlockWrite(gateStamp);
+            lookups.unlockExclusive();
         }
         rw.writeLock().unlock();
     }
@@ -54,13 +53,13 @@ final class MetadataLock {
         rw.readLock().unlock();
     }
 
-    /** The shared side for one mapping lookup of the I/O path; pass the stamp to {@link #unlockLookup}. */
-    long lockLookup() {
-        return lookups.readLock();
+    /** The shared side for one mapping lookup of the I/O path; the same thread calls {@link #unlockLookup}. */
+    void lockLookup() {
+        lookups.lockShared();
     }
 
-    void unlockLookup(long stamp) {
-        lookups.unlockRead(stamp);
+    void unlockLookup() {
+        lookups.unlockShared();
     }
 
     /**
@@ -71,11 +70,11 @@ final class MetadataLock {
         if (rw.getWriteHoldCount() != 1) {
             throw new IllegalStateException("waiting for space needs the metadata write lock held exactly once");
         }
-        lookups.unlockWrite(gateStamp);
+        lookups.unlockExclusive();
         try {
             return spaceAdded.awaitNanos(nanos);
         } finally {
-            gateStamp = lookups.writeLock(); // rw's write side is held again here
+            lookups.lockExclusive(); // rw's write side is held again here
         }
     }
 

@@ -296,11 +296,11 @@ public final class ThinPool implements AutoCloseable {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
-        long stamp = metaLock.lockLookup();
+        metaLock.lockLookup();
         try {
             return md.lookup(devId, virtualBlock);
         } finally {
-            metaLock.unlockLookup(stamp);
+            metaLock.unlockLookup();
         }
     }
 
@@ -309,11 +309,11 @@ public final class ThinPool implements AutoCloseable {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
-        long stamp = metaLock.lockLookup();
+        metaLock.lockLookup();
         try {
             return md.dataBlockOf(devId, virtualBlock);
         } finally {
-            metaLock.unlockLookup(stamp);
+            metaLock.unlockLookup();
         }
     }
 

@@ -11,9 +11,13 @@ import java.util.concurrent.locks.StampedLock;
  * Reads of unmapped ranges return zeros; writes allocate on demand and copy shared blocks; discard
  * unmaps whole blocks; flush makes completed writes durable.
  *
- * <p>Lock order: this volume's lock (I/O shared; a snapshot of this device and discard exclusive,
- * which is the kernel's "suspend the origin") → one block lock → the pool's metadata lock.
- * Thread-safe: any number of threads may do I/O at once.
+ * <p>Lock order: this volume's lock (writes shared; a snapshot of this device and discard exclusive,
+ * which is the kernel's "suspend the origin") → one block lock (discard: the locks of the blocks it
+ * unmaps) → the pool's metadata lock. Reads take no volume lock: a snapshot does not change what
+ * the origin's blocks map to, and discard takes the block locks of what it unmaps, so a read's
+ * block lock alone keeps its data block from being unmapped and reused under it — and a word that
+ * every reading thread writes twice per request was a third of the gap between 2 and 16 readers
+ * on 2 CPUs. Thread-safe: any number of threads may do I/O at once.
  */
 public final class ThinVolume implements AutoCloseable {
     private static final byte[] ZEROS = new byte[64 * 1024];
@@ -54,21 +58,15 @@ public final class ThinVolume implements AutoCloseable {
     /** Reads {@code dst.remaining()} bytes at {@code offset}; unmapped ranges read as zeros. */
     public void read(long offset, ByteBuffer dst) {
         checkRange(offset, dst.remaining(), "read");
-        Lock vl = volumeLock.readLock();
-        vl.lock();
-        try {
-            long pos = offset;
-            while (dst.hasRemaining()) {
-                long vblock = pos / blockBytes;
-                long inBlock = pos % blockBytes;
-                int n = (int) Math.min(dst.remaining(), blockBytes - inBlock);
-                ByteBuffer part = dst.slice(dst.position(), n);
-                readBlock(vblock, inBlock, part);
-                dst.position(dst.position() + n);
-                pos += n;
-            }
-        } finally {
-            vl.unlock();
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            long vblock = pos / blockBytes;
+            long inBlock = pos % blockBytes;
+            int n = (int) Math.min(dst.remaining(), blockBytes - inBlock);
+            ByteBuffer part = dst.slice(dst.position(), n);
+            readBlock(vblock, inBlock, part);
+            dst.position(dst.position() + n);
+            pos += n;
         }
     }
 
@@ -163,7 +161,7 @@ public final class ThinVolume implements AutoCloseable {
         Lock vl = volumeLock.writeLock();
         vl.lock();
         try {
-            return pool.discard(devId, first, end);
+            return pool.blockLocks().exclusively(devId, first, end, () -> pool.discard(devId, first, end));
         } finally {
             vl.unlock();
         }

@@ -24,8 +24,8 @@ class MetadataLockTest {
 
     private CompletableFuture<Void> lookupInAnotherThread(MetadataLock lock) {
         return CompletableFuture.runAsync(() -> {
-            long stamp = lock.lockLookup();
-            lock.unlockLookup(stamp);
+            lock.lockLookup();
+            lock.unlockLookup();
         }, threads);
     }
 
@@ -45,9 +45,9 @@ class MetadataLockTest {
     @Test
     void lookupsShareAndDoNotBlockEachOther() throws Exception {
         MetadataLock lock = new MetadataLock();
-        long mine = lock.lockLookup();
+        lock.lockLookup();
         lookupInAnotherThread(lock).get(10, TimeUnit.SECONDS);
-        lock.unlockLookup(mine);
+        lock.unlockLookup();
     }
 
     @Test

@@ -14,8 +14,6 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.StampedLock;
 
 /**
  * A {@link BlockDevice} over a sparse file (or a block device node), held exclusively.
@@ -38,7 +36,7 @@ import java.util.concurrent.locks.StampedLock;
  * </ul>
  *
  * <p>Thread-safety: read, write, sync, punchHole and allocatedBytes run concurrently under the read
- * side of one read-write lock (not reentrant); resize and close take its write side (so no I/O runs across
+ * side of one {@link StripedReadWriteLock} (not reentrant); resize and close take its exclusive side (so no I/O runs across
  * a size change or a close). No other lock is taken while it is held. Interrupting a thread in
  * a read or write of a heap buffer closes the FileChannel (FileChannel semantics); the device then
  * reports that and must be closed and reopened. Direct-buffer I/O goes through libc and is not
@@ -61,8 +59,8 @@ public final class SparseFile implements BlockDevice {
     private final FileChannel channel;
     private final FileLock lock;
     private final NativeFile nativeFile;
-    /** Not reentrant: a StampedLock, whose shared side costs one CAS (no per-reader ThreadLocal as in RRWL). */
-    private final ReadWriteLock rw = new StampedLock().asReadWriteLock();
+    /** Not reentrant; its shared side is one CAS on a stripe of the calling thread, not on a word all I/O threads write. */
+    private final StripedReadWriteLock rw = new StripedReadWriteLock();
     private volatile long sizeBytes;
     private volatile boolean closed;
 
@@ -244,7 +242,7 @@ public final class SparseFile implements BlockDevice {
     @Override
     public void read(long offsetBytes, ByteBuffer dst) {
         ByteBuffers.requireNonNegative(name, "read offset", offsetBytes);
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             if (nativeFile != null && dst.isDirect()) {
@@ -265,13 +263,13 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             throw ioError("read", offsetBytes, e);
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
     @Override
     public void write(long offsetBytes, ByteBuffer src) {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             ensureWritable("write");
@@ -287,21 +285,21 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             throw ioError("write", offsetBytes, e);
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
     /** {@code fdatasync}: makes completed writes, punched holes and size changes durable. */
     @Override
     public void sync() {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             channel.force(false);
         } catch (IOException e) {
             throw ioError("sync", 0, e);
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
@@ -322,7 +320,7 @@ public final class SparseFile implements BlockDevice {
             throw new UnsupportedOperationException(name + ": a block device cannot be resized (its size is "
                     + sizeBytes + " bytes)");
         }
-        rw.writeLock().lock();
+        rw.lockExclusive();
         try {
             ensureOpen();
             ensureWritable("resize");
@@ -337,7 +335,7 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             throw ioError("resize to " + newSizeBytes + " bytes", newSizeBytes, e);
         } finally {
-            rw.writeLock().unlock();
+            rw.unlockExclusive();
         }
     }
 
@@ -348,7 +346,7 @@ public final class SparseFile implements BlockDevice {
      */
     @Override
     public void punchHole(long offsetBytes, long lengthBytes) {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             ensureWritable("punch hole");
@@ -361,14 +359,14 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             throw ioError("punch hole of " + lengthBytes + " bytes", offsetBytes, e);
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
     /** {@code fallocate(FALLOC_FL_KEEP_SIZE)} on the range (clipped to the size); false where refused or unsupported. */
     @Override
     public boolean reserve(long offsetBytes, long lengthBytes) {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             long end = Math.min(sizeBytes, offsetBytes + lengthBytes);
@@ -380,7 +378,7 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             return false; // ENOSPC, EOPNOTSUPP…: a hint refused; the write that follows reports real trouble
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
@@ -391,7 +389,7 @@ public final class SparseFile implements BlockDevice {
      */
     @Override
     public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             if (closed || blockDevice || nativeFile == null || offsetBytes < 0 || lengthBytes < 0) {
                 return false;
@@ -403,14 +401,14 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             return false;
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
     /** {@code st_blocks × 512}; for a block device, its whole size. */
     @Override
     public long allocatedBytes() {
-        rw.readLock().lock();
+        rw.lockShared();
         try {
             ensureOpen();
             if (blockDevice) {
@@ -421,7 +419,7 @@ public final class SparseFile implements BlockDevice {
         } catch (IOException e) {
             throw ioError("fstat", 0, e);
         } finally {
-            rw.readLock().unlock();
+            rw.unlockShared();
         }
     }
 
@@ -452,7 +450,7 @@ public final class SparseFile implements BlockDevice {
     /** Releases the lock and both descriptors, then frees the path for other opens; idempotent. */
     @Override
     public void close() {
-        rw.writeLock().lock();
+        rw.lockExclusive();
         try {
             if (closed) {
                 return;
@@ -464,7 +462,7 @@ public final class SparseFile implements BlockDevice {
                 throw new DeviceIOException(name + ": close failed: " + failure.getMessage(), failure);
             }
         } finally {
-            rw.writeLock().unlock();
+            rw.unlockExclusive();
         }
     }
 

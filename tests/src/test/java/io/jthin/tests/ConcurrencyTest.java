@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.jthin.engine.PoolOptions;
 import io.jthin.engine.ThinPool;
 import io.jthin.engine.ThinVolume;
+import io.jthin.loopfile.BlockDevice;
 import io.jthin.loopfile.SparseFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -30,6 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * of every block, so many threads write into the same block at once (they must never both
  * allocate or both copy it: a lost write shows as a stale slot) while the final content stays
  * exactly predictable: each slot holds its owner's last write. Each write stamps (thread, seq).
+ *
+ * <p>{@link #readersNeverSeeAnotherDevicesDataWhileBlocksAreDiscardedAndReused}: reads take no
+ * volume lock, only their block's lock; discard takes the locks of the blocks it unmaps. In a pool
+ * too small for anything but reuse, readers of one volume race discards of it and writes of another
+ * that reuse its freed blocks: a read may return zeros or the volume's own data, never the other's.
  */
 class ConcurrencyTest {
     private static final int BLOCK = 64 * 1024;
@@ -53,6 +59,165 @@ class ConcurrencyTest {
     @Test
     void writersSnapshotsAndFlushesRaceWithoutLostWrites() {
         assertTimeoutPreemptively(Duration.ofSeconds(120), this::run, "deadlock: the workload did not finish");
+    }
+
+    @Test
+    void readersNeverSeeAnotherDevicesDataWhileBlocksAreDiscardedAndReused() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120), this::discardRace, "deadlock: the workload did not finish");
+    }
+
+    private static ByteBuffer fill(byte value, int bytes) {
+        ByteBuffer b = ByteBuffer.allocateDirect(bytes);
+        while (b.hasRemaining()) {
+            b.put(value);
+        }
+        return b.flip();
+    }
+
+    private void discardRace() throws Exception {
+        int blocks = 16; // per volume; the pool has room for both and 4 blocks more
+        long millis = Math.max(1500, RUN_MILLIS / 2);
+        BlockDevice data = new SlowReads(SparseFile.create(dir.resolve("data"), (2L * blocks + 4) * BLOCK));
+        try (ThinPool pool = ThinPool.create(data, SparseFile.create(dir.resolve("metadata"), 16L << 20),
+                PoolOptions.defaults())) {
+            pool.createThin(1);
+            pool.createThin(2);
+            ThinVolume a = pool.openVolume(1, (long) blocks * BLOCK);
+            ThinVolume b = pool.openVolume(2, (long) blocks * BLOCK);
+            ByteBuffer aData = fill((byte) 0xAA, BLOCK);
+            ByteBuffer bData = fill((byte) 0xBB, BLOCK);
+            a.write(0, fill((byte) 0xAA, blocks * BLOCK));
+            a.flush();
+            AtomicBoolean stop = new AtomicBoolean();
+            ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+            AtomicLong reads = new AtomicLong();
+            AtomicLong discards = new AtomicLong();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                threads.add(Thread.ofPlatform().name("reader-" + t).start(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    ByteBuffer got = ByteBuffer.allocateDirect(SLOT);
+                    try {
+                        while (!stop.get()) {
+                            long off = (long) rnd.nextInt(blocks * SLOTS) * SLOT;
+                            got.clear();
+                            a.read(off, got);
+                            byte first = got.get(0);
+                            for (int i = 0; i < SLOT; i++) {
+                                byte x = got.get(i);
+                                if (x != first || (x != 0 && x != (byte) 0xAA)) {
+                                    throw new AssertionError("read of thin 1 at " + off + " returned byte " + (x & 0xFF)
+                                            + " at +" + i + " (first byte " + (first & 0xFF) + "): not its own data");
+                                }
+                            }
+                            reads.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            threads.add(Thread.ofPlatform().name("discarder").start(() -> {
+                SplittableRandom rnd = new SplittableRandom(99);
+                try {
+                    while (!stop.get()) {
+                        int first = rnd.nextInt(blocks - 3);
+                        a.discard((long) first * BLOCK, 4L * BLOCK); // freed: thin 2 may get these blocks next
+                        a.flush();
+                        discards.incrementAndGet();
+                        b.discard(0, (long) blocks * BLOCK);
+                        b.flush();
+                        for (int i = 0; i < blocks; i++) {
+                            b.write((long) i * BLOCK, bData.duplicate());
+                        }
+                        for (int i = first; i < first + 4; i++) {
+                            a.write((long) i * BLOCK, aData.duplicate());
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+            Thread.sleep(millis);
+            stop.set(true);
+            for (Thread th : threads) {
+                th.join();
+            }
+            if (!errors.isEmpty()) {
+                Throwable first = errors.peek();
+                throw new AssertionError(errors.size() + " thread(s) failed; first: " + first, first);
+            }
+            System.out.println("discard race: " + reads.get() + " reads, " + discards.get() + " discards with reuse");
+            assertTrue(discards.get() > 10 && reads.get() > 200, "the race ran: " + discards.get() + " discards, "
+                    + reads.get() + " reads");
+        }
+        ThinTools.assertCheckClean(dir.resolve("metadata"), "after the discard race");
+    }
+
+    /**
+     * A data device whose 4 KiB reads (the readers' reads) take 20 ms: between a reader's
+     * lookup and its data read there is then time for a discard, a commit and another device's
+     * write to reuse the block — the window a missing lock would leave open.
+     */
+    private record SlowReads(BlockDevice d) implements BlockDevice {
+        @Override
+        public void read(long offsetBytes, ByteBuffer dst) {
+            if (dst.remaining() == SLOT) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            d.read(offsetBytes, dst);
+        }
+
+        @Override
+        public void write(long offsetBytes, ByteBuffer src) {
+            d.write(offsetBytes, src);
+        }
+
+        @Override
+        public void sync() {
+            d.sync();
+        }
+
+        @Override
+        public long size() {
+            return d.size();
+        }
+
+        @Override
+        public void resize(long newSizeBytes) {
+            d.resize(newSizeBytes);
+        }
+
+        @Override
+        public void punchHole(long offsetBytes, long lengthBytes) {
+            d.punchHole(offsetBytes, lengthBytes);
+        }
+
+        @Override
+        public long allocatedBytes() {
+            return d.allocatedBytes();
+        }
+
+        @Override
+        public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
+            return d.readsAsZeros(offsetBytes, lengthBytes);
+        }
+
+        @Override
+        public String name() {
+            return d.name();
+        }
+
+        @Override
+        public void close() {
+            d.close();
+        }
     }
 
     private void run() throws Exception {
