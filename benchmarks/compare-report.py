@@ -128,6 +128,11 @@ L.append(f"- jthin: `{env['jthin_bench']}`; W1/W2 uniform random offsets like fi
          f"qemu-img; `--commit-interval 0` (commit on flush only: "
          "the durability contract of the other two here), untimed `--warmup` on the same code path. "
          "`jthin (bg commit)`: the pool's default background commit every second (data sync + metadata commit).")
+L.append(f"- Buffered runs that write new pages (W3, W4, W5) all start the same way: a sync, then {env.get('cold_seconds', '?')} s "
+         "of quiet; jthin and raw (Java) also pause that long between warm-up and timed run (`--settle`). This VM returns "
+         "free memory to its host (virtio-balloon free page reporting), and a write into a page the host has dropped "
+         "waits for the host: fio's W4 ran 42–47k requests/s right after deleting a 1 GiB file and 5.4–5.9k six seconds "
+         "later. Without the pause, whichever engine started soonest after a large free won by up to 8 ×.")
 L.append("")
 L.append("| workload | depth, cache | raw (fio) | qcow2 | jthin | jthin ÷ raw | jthin ÷ qcow2 | raw (Java) | jthin ÷ raw (Java) | notes |")
 L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")

@@ -4,6 +4,7 @@ import io.jthin.engine.ThinPool;
 import io.jthin.engine.ThinVolume;
 import io.jthin.snapshot.Mapping;
 import io.jthin.snapshot.PoolMetadata;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -25,9 +26,16 @@ public final class PoolBench {
 
     /** Runs {@code o} on thin device {@code devId} opened as a volume of {@code volumeBytes}. */
     public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, long warmupRequests) {
+        return run(pool, devId, volumeBytes, o, warmupRequests, Duration.ZERO);
+    }
+
+    /** As {@link #run(ThinPool, long, long, BenchOptions, long)}, pausing {@code settle} between warm-up and run. */
+    public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, long warmupRequests,
+            Duration settle) {
         if (warmupRequests > 0) {
             warmUp(pool, devId, volumeBytes, o.withCount(warmupRequests));
         }
+        pause(settle);
         try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
             return VolumeBench.run(BenchTarget.of(v), o);
         }
@@ -71,6 +79,19 @@ public final class PoolBench {
             }
         }
         return true;
+    }
+
+    /** Sleeps for {@code d} (the settle time between warm-up and run); an interrupt ends the bench. */
+    public static void pause(Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench interrupted while settling", e);
+        }
     }
 
     /** The highest device id not in use (scratch devices stay out of the way of ids people pick). */

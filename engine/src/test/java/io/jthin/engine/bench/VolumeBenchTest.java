@@ -81,4 +81,18 @@ class VolumeBenchTest {
             assertTrue(!PoolBench.overwrites(p, 1, 4 * MIB, o), "after a snapshot the blocks are shared");
         }
     }
+
+    @Test
+    void theSettlePauseComesBeforeTheTimedRunAndIsNotMeasured() {
+        try (ThinPool p = pool()) {
+            p.createThin(1);
+            BenchOptions o = BenchOptions.defaults().withWrite(true).withCount(16).withStepBytes(65536);
+            long t0 = System.nanoTime();
+            BenchResult r = PoolBench.run(p, 1, 4 * MIB, o, 8, java.time.Duration.ofMillis(300));
+            double wall = (System.nanoTime() - t0) / 1e9;
+            assertTrue(wall >= 0.3, "the pause was taken: " + wall + " s");
+            assertTrue(r.seconds() < wall - 0.29, "the pause is not in the measured time: " + r.seconds() + " of " + wall + " s");
+            assertEquals(16, p.thinStatus(1).mappedSectors() / 128);
+        }
+    }
 }
