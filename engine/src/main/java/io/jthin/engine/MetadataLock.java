@@ -63,6 +63,30 @@ final class MetadataLock {
     }
 
     /**
+     * Runs {@code io} — I/O that changes no metadata, such as the data device's sync before a
+     * commit — with lookups let in while the write side stays held: the I/O path's reads of mapped
+     * blocks then go on during a commit's data sync, which with much dirty data takes seconds. The
+     * caller holds the write side; when it holds it more than once (the gate belongs to the
+     * outermost hold), {@code io} runs with lookups shut, as before.
+     */
+    void withLookupsOpen(Runnable io) {
+        int holds = rw.getWriteHoldCount();
+        if (holds == 0) {
+            throw new IllegalStateException("opening the lookup gate needs the metadata write lock held");
+        }
+        if (holds > 1) {
+            io.run();
+            return;
+        }
+        lookups.unlockExclusive();
+        try {
+            io.run();
+        } finally {
+            lookups.lockExclusive(); // rw's write side is held throughout: no other writer got in
+        }
+    }
+
+    /**
      * Waits up to {@code nanos} for {@link #signalSpaceAdded}, releasing the lock meanwhile; the caller
      * holds the write side exactly once. Returns the time left, as {@link Condition#awaitNanos}.
      */

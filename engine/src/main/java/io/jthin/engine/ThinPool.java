@@ -405,7 +405,7 @@ public final class ThinPool implements AutoCloseable {
             if (md.isDirty() && mode != PoolMode.READ_ONLY) {
                 commitLocked();
             } else {
-                data.sync();
+                metaLock.withLookupsOpen(data::sync);
             }
         } finally {
             metaLock.unlockWrite();
@@ -414,7 +414,9 @@ public final class ThinPool implements AutoCloseable {
 
     private void commitLocked() {
         try {
-            data.sync();
+            // Lookups may run during the data sync (no metadata changes meanwhile; writers stay
+            // out): reads of mapped blocks are not stalled behind a commit's fdatasync.
+            metaLock.withLookupsOpen(data::sync);
             md.commit();
         } catch (RuntimeException e) {
             metadataFailed(e);
