@@ -319,13 +319,14 @@ public final class ThinPool implements AutoCloseable {
 
     /**
      * Allocates a data block for a write. Out of space: commits once to release blocks freed in this
-     * transaction; then fails at once (error_if_no_space) or waits for {@link #resizeData} up to the
-     * no-space timeout.
+     * transaction; then fails at once (error_if_no_space) or returns −1: the caller lets go of its
+     * block lock, waits in {@link #awaitSpace} and tries again. (Waiting here, with the block lock
+     * held, stalled every discard whose range covers that lock's stripe — the very discards that
+     * could free space — until the no-space timeout, or for ever without one.)
      */
-    long allocate() {
+    long tryAllocate() {
         metaLock.lockWrite();
         try {
-            long deadline = System.nanoTime() + options.noSpaceTimeout().toNanos();
             boolean committed = false;
             while (true) {
                 checkWritableLocked();
@@ -346,17 +347,41 @@ public final class ThinPool implements AutoCloseable {
                     if (options.errorIfNoSpace()) {
                         throw outOfDataSpace();
                     }
-                    long left = options.noSpaceTimeout().isZero() ? Long.MAX_VALUE : deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw outOfDataSpace();
-                    }
-                    try {
-                        metaLock.awaitSpaceAdded(left);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw outOfDataSpace();
-                    }
+                    return -1;
                 }
+            }
+        } finally {
+            metaLock.unlockWrite();
+        }
+    }
+
+    /** The {@link System#nanoTime} by which a write that starts waiting for space now gives up (MAX_VALUE: never). */
+    long spaceDeadline() {
+        return options.noSpaceTimeout().isZero() ? Long.MAX_VALUE : System.nanoTime() + options.noSpaceTimeout().toNanos();
+    }
+
+    /**
+     * Waits, holding no block lock, until data space is added ({@link #resizeData}, or a commit that
+     * frees blocks) or {@code deadline} passes; returns at once when space is there already.
+     *
+     * @throws OutOfDataSpaceException when the deadline has passed
+     */
+    void awaitSpace(long deadline) {
+        metaLock.lockWrite();
+        try {
+            checkWritableLocked();
+            if (mode != PoolMode.OUT_OF_DATA_SPACE || md.dataSpaceMap().nrFree() > 0) {
+                return; // space came while the writer let go of its lock: try again
+            }
+            long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+            if (left <= 0) {
+                throw outOfDataSpace();
+            }
+            try {
+                metaLock.awaitSpaceAdded(left);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw outOfDataSpace();
             }
         } finally {
             metaLock.unlockWrite();
@@ -367,7 +392,7 @@ public final class ThinPool implements AutoCloseable {
         return new OutOfDataSpaceException(md.dataSpaceMap().nrBlocks(), md.dataSpaceMap().nrFreedThisTransaction());
     }
 
-    /** Maps {@code virtualBlock} to a block from {@link #allocate}. */
+    /** Maps {@code virtualBlock} to a block from {@link #tryAllocate}. */
     void insert(long devId, long virtualBlock, long dataBlock) {
         metadataChange(() -> {
             md.insert(devId, virtualBlock, dataBlock);
@@ -375,7 +400,7 @@ public final class ThinPool implements AutoCloseable {
         });
     }
 
-    /** Gives back a block from {@link #allocate} that was not mapped (the write failed). */
+    /** Gives back a block from {@link #tryAllocate} that was not mapped (the write failed). */
     void release(long dataBlock) {
         metadataChange(() -> {
             md.dataSpaceMap().dec(dataBlock);

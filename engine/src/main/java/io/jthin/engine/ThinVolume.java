@@ -108,17 +108,36 @@ public final class ThinVolume implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes within one block. Out of data space (queue_if_no_space), the wait for space happens
+     * without the block lock, then the write starts over from its lookup: a discard or a snapshot
+     * that needs this lock is not held up by a writer that cannot proceed anyway.
+     */
     private void writeBlock(long vblock, long inBlock, ByteBuffer part) {
+        if (tryWriteBlock(vblock, inBlock, part)) {
+            return;
+        }
+        long deadline = pool.spaceDeadline(); // the no-space timeout runs from the first wait
+        do {
+            pool.awaitSpace(deadline);
+        } while (!tryWriteBlock(vblock, inBlock, part));
+    }
+
+    /** One attempt of {@link #writeBlock}; false when no data block could be allocated (nothing written). */
+    private boolean tryWriteBlock(long vblock, long inBlock, ByteBuffer part) {
         Lock bl = pool.blockLocks().of(devId, vblock).writeLock();
         bl.lock();
         try {
             Mapping m = pool.lookup(devId, vblock);
             if (m != null && !m.shared()) {
                 pool.data().write(m.dataBlock(), inBlock, part);
-                return;
+                return true;
             }
             boolean whole = inBlock == 0 && part.remaining() == blockBytes;
-            long fresh = pool.allocate();
+            long fresh = pool.tryAllocate();
+            if (fresh < 0) {
+                return false;
+            }
             try {
                 pool.data().reserveFor(fresh);
                 if (!whole && m != null) {
@@ -139,6 +158,7 @@ public final class ThinVolume implements AutoCloseable {
                 throw e;
             }
             pool.insert(devId, vblock, fresh);
+            return true;
         } finally {
             bl.unlock();
         }

@@ -87,6 +87,39 @@ class OutOfSpaceTest {
     }
 
     @Test
+    void aWriterWaitingForSpaceDoesNotHoldUpTheDiscardThatFreesIt() throws Exception {
+        MemoryBlockDevice data = new MemoryBlockDevice(8L * BLOCK);
+        PoolOptions opts = PoolOptions.defaults().withCommitInterval(Duration.ZERO)
+                .withNoSpaceTimeout(Duration.ofSeconds(60));
+        // own threads: the common pool may have a single worker here, and both tasks block
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try (ThinPool pool = ThinPool.create(data, new MemoryBlockDevice(4L << 20), opts)) {
+            pool.createThin(1);
+            pool.createThin(2);
+            long big = 8192L * BLOCK; // a discard this large takes every block-lock stripe
+            ThinVolume one = pool.openVolume(1, big);
+            ThinVolume two = pool.openVolume(2, 16L * BLOCK);
+            one.write(0, fill(8 * BLOCK, 1));
+            one.flush();
+            CompletableFuture<Void> queued = CompletableFuture.runAsync(() -> two.write(0, fill(BLOCK, 2)), threads);
+            awaitUntil(() -> pool.mode() == PoolMode.OUT_OF_DATA_SPACE, "the writer queues on a full pool");
+            CompletableFuture<Long> discard = CompletableFuture.supplyAsync(() -> one.discard(0, big), threads);
+            assertEquals(8L, discard.get(10, TimeUnit.SECONDS),
+                    "the discard ran while the other writer waited for space (it holds no block lock meanwhile)");
+            one.flush(); // commits the discard: its blocks are free, the waiting writer is woken
+            queued.get(10, TimeUnit.SECONDS);
+            ByteBuffer back = ByteBuffer.allocate(BLOCK);
+            two.read(0, back);
+            assertArrayEquals(fill(BLOCK, 2).array(), back.array());
+            assertEquals(PoolMode.WRITE, pool.mode());
+            one.close();
+            two.close();
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void queueModeFailsAfterTheTimeout() {
         MemoryBlockDevice data = new MemoryBlockDevice(2L * BLOCK);
         PoolOptions opts = PoolOptions.defaults().withCommitInterval(Duration.ZERO)
