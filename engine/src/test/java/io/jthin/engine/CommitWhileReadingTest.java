@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jthin.loopfile.BlockDevice;
+import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.MemoryBlockDevice;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -32,11 +32,14 @@ class CommitWhileReadingTest {
     }
 
     /** A data device whose sync, once armed, waits until released (and says when it has started). */
-    private static final class GatedSync implements BlockDevice {
-        final MemoryBlockDevice d = new MemoryBlockDevice("data", 16L << 20);
+    private static final class GatedSync extends ForwardingBlockDevice {
         volatile boolean armed;
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+
+        GatedSync() {
+            super(new MemoryBlockDevice("data", 16L << 20));
+        }
 
         @Override
         public void sync() {
@@ -49,18 +52,8 @@ class CommitWhileReadingTest {
                     throw new IllegalStateException(e);
                 }
             }
-            d.sync();
+            super.sync();
         }
-
-        @Override public void read(long offsetBytes, ByteBuffer dst) { d.read(offsetBytes, dst); }
-        @Override public void write(long offsetBytes, ByteBuffer src) { d.write(offsetBytes, src); }
-        @Override public long size() { return d.size(); }
-        @Override public void resize(long newSizeBytes) { d.resize(newSizeBytes); }
-        @Override public void punchHole(long offsetBytes, long lengthBytes) { d.punchHole(offsetBytes, lengthBytes); }
-        @Override public boolean readsAsZeros(long offsetBytes, long lengthBytes) { return d.readsAsZeros(offsetBytes, lengthBytes); }
-        @Override public long allocatedBytes() { return d.allocatedBytes(); }
-        @Override public String name() { return d.name(); }
-        @Override public void close() { d.close(); }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.jthin.engine.PoolOptions;
 import io.jthin.engine.ThinPool;
 import io.jthin.engine.ThinVolume;
 import io.jthin.loopfile.BlockDevice;
+import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.SparseFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -160,7 +161,11 @@ class ConcurrencyTest {
      * lookup and its data read there is then time for a discard, a commit and another device's
      * write to reuse the block — the window a missing lock would leave open.
      */
-    private record SlowReads(BlockDevice d) implements BlockDevice {
+    private static final class SlowReads extends ForwardingBlockDevice {
+        SlowReads(BlockDevice d) {
+            super(d);
+        }
+
         @Override
         public void read(long offsetBytes, ByteBuffer dst) {
             if (dst.remaining() == SLOT) {
@@ -171,52 +176,7 @@ class ConcurrencyTest {
                     throw new IllegalStateException(e);
                 }
             }
-            d.read(offsetBytes, dst);
-        }
-
-        @Override
-        public void write(long offsetBytes, ByteBuffer src) {
-            d.write(offsetBytes, src);
-        }
-
-        @Override
-        public void sync() {
-            d.sync();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public void resize(long newSizeBytes) {
-            d.resize(newSizeBytes);
-        }
-
-        @Override
-        public void punchHole(long offsetBytes, long lengthBytes) {
-            d.punchHole(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return d.allocatedBytes();
-        }
-
-        @Override
-        public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-            return d.readsAsZeros(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public String name() {
-            return d.name();
-        }
-
-        @Override
-        public void close() {
-            d.close();
+            super.read(offsetBytes, dst);
         }
     }
 

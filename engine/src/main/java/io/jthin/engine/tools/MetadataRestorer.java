@@ -2,6 +2,7 @@ package io.jthin.engine.tools;
 
 import io.jthin.engine.PoolConfig;
 import io.jthin.loopfile.BlockDevice;
+import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.LoopLvmLayout;
 import io.jthin.loopfile.SparseFile;
 import io.jthin.loopfile.StorageException;
@@ -236,45 +237,9 @@ public final class MetadataRestorer {
     }
 
     /** The caller's device, shielded from the metadata's close (the caller owns and closes it). */
-    private record Unclosable(BlockDevice d) implements BlockDevice {
-        @Override
-        public void read(long offsetBytes, java.nio.ByteBuffer dst) {
-            d.read(offsetBytes, dst);
-        }
-
-        @Override
-        public void write(long offsetBytes, java.nio.ByteBuffer src) {
-            d.write(offsetBytes, src);
-        }
-
-        @Override
-        public void sync() {
-            d.sync();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public void resize(long newSizeBytes) {
-            d.resize(newSizeBytes);
-        }
-
-        @Override
-        public void punchHole(long offsetBytes, long lengthBytes) {
-            d.punchHole(offsetBytes, lengthBytes);
-        }
-
-        @Override
-        public long allocatedBytes() {
-            return d.allocatedBytes();
-        }
-
-        @Override
-        public String name() {
-            return d.name();
+    private static final class Unclosable extends ForwardingBlockDevice {
+        Unclosable(BlockDevice d) {
+            super(d);
         }
 
         @Override
