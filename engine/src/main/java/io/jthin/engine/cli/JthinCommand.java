@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import net.openhft.posix.PosixAPI;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,7 +66,16 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
         return USAGE;
     }
 
+    /**
+     * The process entry point. First it tells Chronicle (the metadata block encoder) not to load its
+     * native POSIX binding: Chronicle's {@code Jvm} class initialiser otherwise loads jnr-ffi, which
+     * extracts a native library and generates its call stubs with ASM — about 0.2 s of every short
+     * command (a {@code check} of an empty pool: 0.73 s → 0.55 s without the AOT cache), for calls jthin
+     * never makes (it uses only {@code BytesStore} on heap arrays; its own libc calls go through FFM).
+     * Only the process owner may choose this, so {@link #run} (in-process use) leaves it alone.
+     */
     public static void main(String[] args) {
+        PosixAPI.useNoOpPosixApi();
         int code = run(args, System.in, System.out, System.err);
         System.exit(code);
     }
