@@ -56,6 +56,14 @@ public final class PoolMetadata implements AutoCloseable {
      * inserts and removals change, are not cached.
      */
     private final Map<Long, Long> snapshottedTimes = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Goes up after every change that may remove or alter a mapping other than {@link #insert}:
+     * create_thin, create_snap, delete, {@link #removeRange}, restore, and abort or reload (back to the
+     * last commit). A cache of lookups that records the generation it looked up under is valid while
+     * the generation is unchanged, provided its owner updates it on each {@link #insert} itself (see
+     * the engine's MappingCache). Written by the single writer; read by any thread.
+     */
+    private volatile long mappingGeneration;
     private boolean dirty;
 
     private PoolMetadata(BlockDevice device, long cacheBytes, boolean writable) {
@@ -163,6 +171,17 @@ public final class PoolMetadata implements AutoCloseable {
         changedDetails.clear();
         snapshottedTimes.clear();
         dirty = false;
+        mappingsChanged();
+    }
+
+    /** {@link #mappingGeneration} += 1 (single writer: the plain read-modify-write is safe). */
+    private void mappingsChanged() {
+        mappingGeneration = mappingGeneration + 1;
+    }
+
+    /** See {@link #mappingGeneration}: unchanged since a lookup means that lookup's answer still holds, inserts apart. */
+    public long mappingGeneration() {
+        return mappingGeneration;
     }
 
     // ---- queries -------------------------------------------------------------------------
@@ -326,7 +345,11 @@ public final class PoolMetadata implements AutoCloseable {
             throw new DeviceExistsException(devId);
         }
         long root = bottomLevel.createEmpty();
-        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        try {
+            sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        } finally {
+            mappingsChanged();
+        }
         snapshottedTimes.clear();
         changedDetails.put(devId, new DeviceDetails(0, sb.transactionId, sb.time, sb.time));
         dirty = true;
@@ -346,7 +369,11 @@ public final class PoolMetadata implements AutoCloseable {
         }
         DeviceDetails origin = details(originId);
         bottomLevel.share(originRoot);
-        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, originRoot).root();
+        try {
+            sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, originRoot).root();
+        } finally {
+            mappingsChanged();
+        }
         sb.time++;
         snapshottedTimes.clear();
         changedDetails.put(originId, origin.withSnapshottedTime(sb.time));
@@ -360,8 +387,11 @@ public final class PoolMetadata implements AutoCloseable {
         if (!exists(devId)) {
             throw new NoSuchDeviceException(devId);
         }
-        var removed = topLevel.remove(sb.dataMappingRoot, devId);
-        sb.dataMappingRoot = removed.root();
+        try {
+            sb.dataMappingRoot = topLevel.remove(sb.dataMappingRoot, devId).root();
+        } finally {
+            mappingsChanged();
+        }
         snapshottedTimes.clear();
         changedDetails.remove(devId);
         var d = details.remove(sb.deviceDetailsRoot, devId);
@@ -415,8 +445,13 @@ public final class PoolMetadata implements AutoCloseable {
         if (blocks.isEmpty()) {
             return 0;
         }
-        var r = mappings.removeRange(sb.dataMappingRoot, devId, begin, end);
-        sb.dataMappingRoot = r.root();
+        BTree.RemoveRange r;
+        try {
+            r = mappings.removeRange(sb.dataMappingRoot, devId, begin, end);
+            sb.dataMappingRoot = r.root();
+        } finally {
+            mappingsChanged();
+        }
         DeviceDetails d = details(devId);
         changedDetails.put(devId, d.withMappedBlocks(d.mappedBlocks() - r.removed()));
         dirty = true;
@@ -478,7 +513,11 @@ public final class PoolMetadata implements AutoCloseable {
             throw new MetadataOperationException("device " + devId + ": creation or snapshot time does not fit in 32 bits");
         }
         long root = bottomLevel.createEmpty();
-        sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        try {
+            sb.dataMappingRoot = topLevel.insert(sb.dataMappingRoot, devId, root).root();
+        } finally {
+            mappingsChanged();
+        }
         snapshottedTimes.clear();
         changedDetails.put(devId, details.withMappedBlocks(0));
         dirty = true;
@@ -513,6 +552,7 @@ public final class PoolMetadata implements AutoCloseable {
         }
         var r = mappings.insert(sb.dataMappingRoot, devId, virtualBlock, BlockTime.pack(dataBlock, time));
         sb.dataMappingRoot = r.root();
+        mappingsChanged();
         if (r.added()) {
             DeviceDetails d = details(devId);
             changedDetails.put(devId, d.withMappedBlocks(d.mappedBlocks() + 1));

@@ -46,6 +46,7 @@ public final class ThinPool implements AutoCloseable {
     private final DataBlocks data;
     private final MetadataLock metaLock = new MetadataLock();
     private final BlockLocks blockLocks = new BlockLocks();
+    private final MappingCache mappingCache = new MappingCache();
     private final Map<Long, ThinVolume> openVolumes = new ConcurrentHashMap<>();
     /** Data blocks freed in this transaction, to punch after it commits (discard passdown). */
     private final List<Long> pendingDiscards = new ArrayList<>();
@@ -304,17 +305,29 @@ public final class ThinPool implements AutoCloseable {
         }
     }
 
-    /** The read path's lookup: the data block of a virtual block, or −1 when it is unmapped. */
+    /**
+     * The read path's lookup: the data block of a virtual block, or −1 when it is unmapped. The caller
+     * holds the block's lock (shared). Answered from the {@link MappingCache} while the metadata's
+     * mapping generation, read before the tree lookup, is unchanged.
+     */
     long dataBlockOf(long devId, long virtualBlock) {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
+        long generation = md.mappingGeneration();
+        long cached = mappingCache.get(devId, virtualBlock, generation);
+        if (cached != MappingCache.MISS) {
+            return cached;
+        }
+        long dataBlock;
         metaLock.lockLookup();
         try {
-            return md.dataBlockOf(devId, virtualBlock);
+            dataBlock = md.dataBlockOf(devId, virtualBlock);
         } finally {
             metaLock.unlockLookup();
         }
+        mappingCache.put(devId, virtualBlock, dataBlock, generation);
+        return dataBlock;
     }
 
     /**
@@ -392,10 +405,15 @@ public final class ThinPool implements AutoCloseable {
         return new OutOfDataSpaceException(md.dataSpaceMap().nrBlocks(), md.dataSpaceMap().nrFreedThisTransaction());
     }
 
-    /** Maps {@code virtualBlock} to a block from {@link #tryAllocate}. */
+    /**
+     * Maps {@code virtualBlock} to a block from {@link #tryAllocate}; the caller holds the block's lock
+     * (exclusive). The read path's cache learns the new mapping here: an insert does not change the
+     * mapping generation.
+     */
     void insert(long devId, long virtualBlock, long dataBlock) {
         metadataChange(() -> {
             md.insert(devId, virtualBlock, dataBlock);
+            mappingCache.put(devId, virtualBlock, dataBlock, md.mappingGeneration());
             return null;
         });
     }
