@@ -86,6 +86,11 @@ public final class TransactionManager {
         return bm.read(nr, type);
     }
 
+    /** {@link #read} without caching a block read from the device: for walks that visit each block once. */
+    public ReadBlock readOnce(long nr, BlockType type) {
+        return bm.readOnce(nr, type);
+    }
+
     /** A writable version of {@code nr}: the block itself if it is a shadow of this transaction and unshared, else a copy. */
     public Shadow shadow(long nr, BlockType type) {
         long count = sm.refCount(nr);

@@ -59,6 +59,22 @@ class BlockManagerFrontTest {
     }
 
     @Test
+    void readOnceLeavesTheCacheAsItWasAndStillVerifies() {
+        write(7, 70);
+        write(9, 90);
+        BlockManager fresh = new BlockManager(device, 64L * (MetadataBlock.SIZE + 128)); // nothing cached
+        long before = fresh.readCount();
+        assertEquals(70, fresh.readOnce(7, BlockType.BTREE_NODE).getLong(64));
+        assertEquals(70, fresh.readOnce(7, BlockType.BTREE_NODE).getLong(64));
+        assertEquals(before + 2, fresh.readCount(), "read once: not cached");
+        assertEquals(90, fresh.read(9, BlockType.BTREE_NODE).getLong(64));
+        assertEquals(90, fresh.readOnce(9, BlockType.BTREE_NODE).getLong(64));
+        assertEquals(before + 3, fresh.readCount(), "a cached block is served from the cache");
+        assertThrows(ChecksumException.class, () -> fresh.readOnce(7, BlockType.BITMAP), "verified as the type asked");
+        assertThrows(ChecksumException.class, () -> fresh.readOnce(9, BlockType.BITMAP), "a cached block too");
+    }
+
+    @Test
     void superblockWritesReplaceTheFrontEntry() {
         MetadataBlock sb = MetadataBlock.zeroed(0, BlockType.SUPERBLOCK);
         sb.putLong(64, 7);

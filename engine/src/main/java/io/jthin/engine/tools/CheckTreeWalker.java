@@ -159,7 +159,7 @@ final class CheckTreeWalker {
             long hi, Leaves leaves) {
         ReadBlock b;
         try {
-            b = tm.read(nr, BlockType.BTREE_NODE);
+            b = tm.readOnce(nr, BlockType.BTREE_NODE); // each node is visited once (the memo above)
         } catch (StorageException e) {
             report.error("block", what + ": " + e.getMessage());
             return null;

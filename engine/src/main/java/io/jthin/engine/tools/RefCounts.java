@@ -43,6 +43,20 @@ final class RefCounts {
         }
     }
 
+    /** True when blocks {@code [from, from + n)} all lie inside and all have count {@code value} (0..254). */
+    boolean allEqual(long from, int n, int value) {
+        if (from < 0 || from + n > size || value < 0 || value >= BIG) {
+            return false;
+        }
+        byte v = (byte) value;
+        for (int i = (int) from, end = i + n; i < end; i++) {
+            if (small[i] != v) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     long get(long block) {
         int v = small[(int) block] & 0xFF;
         return v < BIG ? v : big.get(block);

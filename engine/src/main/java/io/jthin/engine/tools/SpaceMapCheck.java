@@ -25,6 +25,9 @@ import java.util.TreeMap;
  * Not thread-safe.
  */
 final class SpaceMapCheck {
+    /** A bitmap word whose 32 entries all hold count 1. */
+    private static final long WORD_OF_ONES = wordOf(1);
+
     private final String name;
     private final boolean metadata;
     private final SpaceMapRoot root;
@@ -39,6 +42,14 @@ final class SpaceMapCheck {
         this.root = root;
         this.bitmapLocations = new long[nrBitmaps];
         this.entries = new IndexEntry[nrBitmaps];
+    }
+
+    private static long wordOf(int count) {
+        long[] w = new long[1];
+        for (int e = 0; e < BitmapBlock.ENTRIES_PER_WORD; e++) {
+            BitmapBlock.set(w, e, count);
+        }
+        return w[0];
     }
 
     /** Whether the map could be read well enough to compare its counts. */
@@ -171,6 +182,17 @@ final class SpaceMapCheck {
             long first = (long) i * BitmapBlock.ENTRIES_PER_BITMAP;
             int nonZero = 0;
             for (int e = 0; e < inUse; e++) {
+                if ((e & (BitmapBlock.ENTRIES_PER_WORD - 1)) == 0 && e + BitmapBlock.ENTRIES_PER_WORD <= inUse) {
+                    // Fast path, a word of 32 entries at once: all 0 or all 1 on disk and the same
+                    // expected for all 32 (every block of a full pool, say) is one compare each.
+                    long w = words[e / BitmapBlock.ENTRIES_PER_WORD];
+                    int uniform = w == 0 ? 0 : w == WORD_OF_ONES ? 1 : -1;
+                    if (uniform >= 0 && expected.allEqual(first + e, BitmapBlock.ENTRIES_PER_WORD, uniform)) {
+                        nonZero += uniform * BitmapBlock.ENTRIES_PER_WORD;
+                        e += BitmapBlock.ENTRIES_PER_WORD - 1;
+                        continue;
+                    }
+                }
                 long b = first + e;
                 int small = BitmapBlock.get(words, e);
                 long onDisk = small;

@@ -245,6 +245,31 @@ class MetadataCheckerTest {
         assertEquals(0, thinCheck(meta), "0.9.0 thin_check does not compare data counts (§9)");
     }
 
+    /**
+     * Whole bitmap words of count 1 (64 blocks written in a row) are compared a word at a time: a
+     * second reference to one of those blocks, which the space map does not count, must still be named.
+     */
+    @Test
+    void aMissingReferenceAmongFullWordsOfOnesIsNamed() throws IOException {
+        Path meta = tmp.resolve("ones.meta");
+        try (ThinPool pool = ThinPool.create(SparseFile.create(tmp.resolve("ones.data"), 128L * BLOCK),
+                SparseFile.create(meta, 16L << 20), PoolOptions.defaults().withCommitInterval(Duration.ZERO))) {
+            pool.createThin(1);
+            try (ThinVolume v = pool.openVolume(1, 256L * BLOCK)) {
+                v.write(0, filled(64L * BLOCK, 7));
+            }
+            pool.commit();
+        }
+        CheckReport clean = check(meta);
+        assertTrue(clean.clean() && clean.countsChecked(), () -> text(clean));
+        long[] block = new long[1];
+        viaEngine(meta, md -> {
+            block[0] = md.lookup(1, 37).dataBlock();
+            md.insert(1, 200, block[0]); // a second mapping to it; its count stays 1
+        });
+        assertFound(meta, "data block " + block[0] + ": reference count is 1, expected 2 (references missing");
+    }
+
     @Test
     void dataCountTooLowIsNamed() throws IOException {
         long[] block = new long[1];
