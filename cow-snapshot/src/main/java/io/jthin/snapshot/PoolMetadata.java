@@ -657,7 +657,7 @@ public final class PoolMetadata implements AutoCloseable {
                         "device " + id + " has a mapping tree but no device details");
             }
             if (v.device(id, d)) {
-                bottomLevel.forEach(dev[1], 0, Long.MAX_VALUE, (vb, raw) -> {
+                bottomLevel.forEachOnce(dev[1], 0, Long.MAX_VALUE, (vb, raw) -> {
                     v.mapping(id, vb, BlockTime.dataBlockOf(raw), BlockTime.timeOf(raw));
                     return true;
                 });

@@ -100,7 +100,12 @@ public final class BTree<V> {
 
     /** Reads node {@code nr} with its header validated against this tree. */
     ReadBlock readNode(long nr) {
-        ReadBlock b = tm.read(nr, BlockType.BTREE_NODE);
+        return readNode(nr, false);
+    }
+
+    /** {@link #readNode}; {@code once}: through {@link TransactionManager#readOnce} (not cached when read from the device). */
+    private ReadBlock readNode(long nr, boolean once) {
+        ReadBlock b = once ? tm.readOnce(nr, BlockType.BTREE_NODE) : tm.read(nr, BlockType.BTREE_NODE);
         NodeHeader.validate(b, leafValueSize);
         return b;
     }
@@ -364,14 +369,26 @@ public final class BTree<V> {
         if (fromKey >= toKeyExclusive) {
             return true;
         }
-        return forEach(root, fromKey, toKeyExclusive, visitor, 0);
+        return forEach(root, fromKey, toKeyExclusive, visitor, 0, false);
     }
 
-    private boolean forEach(long nr, long from, long to, EntryVisitor<V> visitor, int depth) {
+    /**
+     * {@link #forEach} for a walk that reads each node once (a dump): nodes not already cached are
+     * read without being cached, so the walk neither evicts the blocks worth keeping nor pays a cache
+     * insertion per node.
+     */
+    public boolean forEachOnce(long root, long fromKey, long toKeyExclusive, EntryVisitor<V> visitor) {
+        if (fromKey >= toKeyExclusive) {
+            return true;
+        }
+        return forEach(root, fromKey, toKeyExclusive, visitor, 0, true);
+    }
+
+    private boolean forEach(long nr, long from, long to, EntryVisitor<V> visitor, int depth, boolean once) {
         if (depth >= MAX_DEPTH) {
             throw tooDeep(nr);
         }
-        ReadBlock b = readNode(nr);
+        ReadBlock b = readNode(nr, once);
         int n = NodeHeader.nrEntries(b);
         int i = lowerBound(b, n, from);
         if (NodeHeader.isLeaf(b)) {
@@ -390,7 +407,7 @@ public final class BTree<V> {
             return true;
         }
         for (i = Math.max(i, 0); i < n && key(b, i) < to; i++) {
-            if (!forEach(child(b, i), from, to, visitor, depth + 1)) {
+            if (!forEach(child(b, i), from, to, visitor, depth + 1, once)) {
                 return false;
             }
         }
