@@ -82,6 +82,15 @@ public final class BitmapBlock {
         return (int) ((((w >>> p) & 1) << 1) | ((w >>> (p + 1)) & 1));
     }
 
+    /** The word whose 32 entries all hold {@code value} (0..3): 0 for all free. */
+    public static long uniformWord(int value) {
+        long[] w = new long[1];
+        for (int e = 0; e < ENTRIES_PER_WORD; e++) {
+            set(w, e, value);
+        }
+        return w[0];
+    }
+
     /** Sets entry {@code e} to {@code value} (0..3). */
     public static void set(long[] words, int e, int value) {
         int p = (e & 31) << 1;

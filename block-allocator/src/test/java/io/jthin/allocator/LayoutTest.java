@@ -26,6 +26,18 @@ class LayoutTest {
     }
 
     @Test
+    void aUniformWordHoldsItsValueInEveryEntry() {
+        for (int v = 0; v <= BitmapBlock.OVERFLOW; v++) {
+            long[] words = {BitmapBlock.uniformWord(v)};
+            for (int e = 0; e < BitmapBlock.ENTRIES_PER_WORD; e++) {
+                assertEquals(v, BitmapBlock.get(words, e), "value " + v + ", entry " + e);
+            }
+        }
+        assertEquals(0, BitmapBlock.uniformWord(0));
+        assertEquals(0xAAAA_AAAA_AAAA_AAAAL, BitmapBlock.uniformWord(1), "count 1 is the LOW bit: odd positions (§5.1)");
+    }
+
+    @Test
     void bitmapEncodingMatchesTheFixtureBytes() {
         RamDevice dev = fixture();
         TransactionManager tm = tmOver(dev);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class CliStartupTest {
         Path root = CliDemoTest.repositoryRoot();
         Path log = tmp.resolve("classes.log");
         Path out = tmp.resolve("out.txt");
-        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("jthin").toString()));
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("jthin").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("JTHIN_NO_BUILD", "1");

@@ -26,7 +26,7 @@ import java.util.TreeMap;
  */
 final class SpaceMapCheck {
     /** A bitmap word whose 32 entries all hold count 1. */
-    private static final long WORD_OF_ONES = wordOf(1);
+    private static final long WORD_OF_ONES = BitmapBlock.uniformWord(1);
 
     private final String name;
     private final boolean metadata;
@@ -42,14 +42,6 @@ final class SpaceMapCheck {
         this.root = root;
         this.bitmapLocations = new long[nrBitmaps];
         this.entries = new IndexEntry[nrBitmaps];
-    }
-
-    private static long wordOf(int count) {
-        long[] w = new long[1];
-        for (int e = 0; e < BitmapBlock.ENTRIES_PER_WORD; e++) {
-            BitmapBlock.set(w, e, count);
-        }
-        return w[0];
     }
 
     /** Whether the map could be read well enough to compare its counts. */
