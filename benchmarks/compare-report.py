@@ -126,7 +126,8 @@ L.append("- qcow2: `qemu-img bench` on 64 KiB-cluster images (`-t writeback` buf
          "modulo size − request size).")
 L.append(f"- jthin: `{env['jthin_bench']}`; W1/W2 uniform random offsets like fio, W3–W5 the same offsets as "
          f"qemu-img; `--commit-interval 0` (commit on flush only: "
-         "the durability contract of the other two here), untimed `--warmup` on the same code path. "
+         "the durability contract of the other two here), untimed `--warmup` on the same code path and threads, then a "
+         "wait (≤ 10 s) for the JIT's compile queue to drain (raw (Java) likewise). "
          "`jthin (bg commit)`: the pool's default background commit every second (data sync + metadata commit).")
 L.append(f"- Buffered runs that write new pages (W3, W4, W5) all start the same way: a sync, then {env.get('cold_seconds', '?')} s "
          "of quiet; jthin and raw (Java) also pause that long between warm-up and timed run (`--settle`). This VM returns "

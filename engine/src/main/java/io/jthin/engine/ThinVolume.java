@@ -55,7 +55,10 @@ public final class ThinVolume implements AutoCloseable {
         }
     }
 
-    /** Reads {@code dst.remaining()} bytes at {@code offset}; unmapped ranges read as zeros. */
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code offset}; unmapped ranges read as zeros. Consumes
+     * {@code dst}; if the read fails, how much of it was filled and consumed is unspecified.
+     */
     public void read(long offset, ByteBuffer dst) {
         checkRange(offset, dst.remaining(), "read");
         long pos = offset;
@@ -63,9 +66,10 @@ public final class ThinVolume implements AutoCloseable {
             long vblock = pos / blockBytes;
             long inBlock = pos % blockBytes;
             int n = (int) Math.min(dst.remaining(), blockBytes - inBlock);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            readBlock(vblock, inBlock, part);
-            dst.position(dst.position() + n);
+            int at = dst.position();
+            // within one block (the usual request) dst itself, not a slice: no allocation per request
+            readBlock(vblock, inBlock, n == dst.remaining() ? dst : dst.slice(at, n));
+            dst.position(at + n);
             pos += n;
         }
     }
@@ -87,7 +91,10 @@ public final class ThinVolume implements AutoCloseable {
         }
     }
 
-    /** Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying blocks as needed. */
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying blocks as needed.
+     * Consumes {@code src}; if the write fails, how much of it was consumed is unspecified.
+     */
     public void write(long offset, ByteBuffer src) {
         checkRange(offset, src.remaining(), "write");
         Lock vl = volumeLock.readLock();
@@ -98,9 +105,9 @@ public final class ThinVolume implements AutoCloseable {
                 long vblock = pos / blockBytes;
                 long inBlock = pos % blockBytes;
                 int n = (int) Math.min(src.remaining(), blockBytes - inBlock);
-                ByteBuffer part = src.slice(src.position(), n);
-                writeBlock(vblock, inBlock, part);
-                src.position(src.position() + n);
+                int at = src.position();
+                writeBlock(vblock, inBlock, n == src.remaining() ? src : src.slice(at, n));
+                src.position(at + n);
                 pos += n;
             }
         } finally {

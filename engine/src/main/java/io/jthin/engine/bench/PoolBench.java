@@ -19,9 +19,14 @@ import java.util.Set;
  *       is deleted (and committed) before the measured run.
  * </ul>
  * A long-running pool pays the JVM's just-in-time compilation once; the warm-up keeps that cost out
- * of short runs. The result reports only the measured run. Stateless.
+ * of short runs. It runs on the measured run's own worker threads and buffers ({@link VolumeBench}),
+ * and is followed by a wait (at most {@link #JIT_WAIT}) for the JIT to compile what it made hot
+ * ({@link CompilerQueue}). The result reports only the measured run. Stateless.
  */
 public final class PoolBench {
+    /** The longest wait, after a warm-up, for the JIT to compile what the warm-up queued. */
+    public static final Duration JIT_WAIT = Duration.ofSeconds(10);
+
     private PoolBench() {}
 
     /** Runs {@code o} on thin device {@code devId} opened as a volume of {@code volumeBytes}. */
@@ -32,19 +37,22 @@ public final class PoolBench {
     /** As {@link #run(ThinPool, long, long, BenchOptions, long)}, pausing {@code settle} between warm-up and run. */
     public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, long warmupRequests,
             Duration settle) {
-        if (warmupRequests > 0) {
-            warmUp(pool, devId, volumeBytes, o.withCount(warmupRequests));
-        }
-        pause(settle);
-        try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
-            return VolumeBench.run(BenchTarget.of(v), o);
+        try (VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
+            if (warmupRequests > 0) {
+                warmUp(bench, pool, devId, volumeBytes, o.withCount(warmupRequests));
+                CompilerQueue.awaitIdle(JIT_WAIT);
+            }
+            pause(settle);
+            try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
+                return bench.run(BenchTarget.of(v), o);
+            }
         }
     }
 
-    private static void warmUp(ThinPool pool, long devId, long volumeBytes, BenchOptions w) {
+    private static void warmUp(VolumeBench bench, ThinPool pool, long devId, long volumeBytes, BenchOptions w) {
         if (!w.write() || overwrites(pool, devId, volumeBytes, w)) {
             try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {
-                VolumeBench.run(BenchTarget.of(v), w);
+                bench.run(BenchTarget.of(v), w);
             }
             return;
         }
@@ -52,7 +60,7 @@ public final class PoolBench {
         pool.createSnap(scratch, devId);
         try {
             try (ThinVolume v = pool.openVolume(scratch, volumeBytes)) {
-                VolumeBench.run(BenchTarget.of(v), w);
+                bench.run(BenchTarget.of(v), w);
                 // Unmap what the warm-up wrote: with passdown (the default) its blocks are punched at
                 // the delete's commit below, so the measured run allocates holes, as on a fresh pool,
                 // rather than blocks the warm-up left allocated and in the page cache.

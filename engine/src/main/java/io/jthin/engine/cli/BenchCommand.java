@@ -4,6 +4,7 @@ import io.jthin.engine.bench.BenchOptions;
 import io.jthin.engine.bench.BenchPool;
 import io.jthin.engine.bench.BenchResult;
 import io.jthin.engine.bench.BenchTarget;
+import io.jthin.engine.bench.CompilerQueue;
 import io.jthin.engine.bench.PoolBench;
 import io.jthin.engine.bench.VolumeBench;
 import io.jthin.loopfile.BlockDevice;
@@ -88,7 +89,8 @@ public final class BenchCommand extends JthinSubcommand {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "0",
             description = "N untimed requests first, on the same code path without changing what is measured "
                     + "(reads and overwrites: the device itself; first writes and copy-on-write: a scratch "
-                    + "snapshot of it, deleted after).")
+                    + "snapshot of it, deleted after), on the timed run's threads; then a wait (up to 10 s) "
+                    + "for the JIT to compile what they made hot.")
     long warmup;
 
     @Option(names = "--settle", paramLabel = "SECONDS", defaultValue = "0",
@@ -139,12 +141,14 @@ public final class BenchCommand extends JthinSubcommand {
     }
 
     private BenchResult runRaw(BenchOptions o) {
-        try (BlockDevice d = direct ? DirectFile.open(raw) : SparseFile.open(raw)) {
+        try (BlockDevice d = direct ? DirectFile.open(raw) : SparseFile.open(raw);
+                VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
             if (warmup > 0) {
-                VolumeBench.run(BenchTarget.of(d), o.withCount(warmup));
+                bench.run(BenchTarget.of(d), o.withCount(warmup));
+                CompilerQueue.awaitIdle(PoolBench.JIT_WAIT);
             }
             PoolBench.pause(settleTime());
-            return VolumeBench.run(BenchTarget.of(d), o);
+            return bench.run(BenchTarget.of(d), o);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jthin.engine.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,10 @@ import io.jthin.loopfile.MemoryBlockDevice;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** VolumeBench and PoolBench on memory devices: counts, flushes, written bytes, warm-up hygiene. */
@@ -22,7 +27,7 @@ class VolumeBenchTest {
         MemoryBlockDevice d = new MemoryBlockDevice(16 * MIB);
         BenchOptions o = BenchOptions.defaults().withWrite(true).withCount(256).withRequestBytes(65536)
                 .withDepth(4).withFlushInterval(32).withFill((byte) 0x5a);
-        BenchResult r = VolumeBench.run(BenchTarget.of(d), o);
+        BenchResult r = VolumeBench.once(BenchTarget.of(d), o);
         assertEquals(256, r.requests());
         assertEquals(8, r.flushes());
         assertEquals(8, d.syncCount());
@@ -43,7 +48,80 @@ class VolumeBenchTest {
         MemoryBlockDevice d = new MemoryBlockDevice(MIB);
         d.close();
         assertThrows(RuntimeException.class,
-                () -> VolumeBench.run(BenchTarget.of(d), BenchOptions.defaults().withDepth(3).withCount(100)));
+                () -> VolumeBench.once(BenchTarget.of(d), BenchOptions.defaults().withDepth(3).withCount(100)));
+    }
+
+    /**
+     * A target that records which threads served its requests; each request waits until
+     * {@code threads} distinct threads have made one, so that every worker takes part.
+     */
+    private static BenchTarget recording(BenchTarget inner, Set<Thread> seen, int threads) {
+        CountDownLatch all = new CountDownLatch(threads);
+        Runnable arrive = () -> {
+            if (seen.add(Thread.currentThread())) {
+                all.countDown();
+            }
+            try {
+                assertTrue(all.await(30, TimeUnit.SECONDS), "only " + seen + " took requests");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        return new BenchTarget() {
+            @Override
+            public void read(long offsetBytes, ByteBuffer dst) {
+                arrive.run();
+                inner.read(offsetBytes, dst);
+            }
+
+            @Override
+            public void write(long offsetBytes, ByteBuffer src) {
+                arrive.run();
+                inner.write(offsetBytes, src);
+            }
+
+            @Override
+            public void flush() {
+                inner.flush();
+            }
+
+            @Override
+            public long size() {
+                return inner.size();
+            }
+        };
+    }
+
+    @Test
+    void everyPhaseRunsOnTheSameWorkerThreadsWhichCloseStops() {
+        MemoryBlockDevice d = new MemoryBlockDevice(MIB);
+        BenchOptions o = BenchOptions.defaults().withDepth(4).withCount(400).withPattern(BenchOptions.Pattern.RAND);
+        Set<Thread> warm = ConcurrentHashMap.newKeySet();
+        Set<Thread> measured = ConcurrentHashMap.newKeySet();
+        try (VolumeBench bench = new VolumeBench(4, 4096)) {
+            assertEquals(100, bench.run(recording(BenchTarget.of(d), warm, 4), o.withCount(100)).requests());
+            BenchResult r = bench.run(recording(BenchTarget.of(d), measured, 4), o.withWrite(true));
+            assertEquals(400, r.requests());
+            assertThrows(IllegalArgumentException.class, () -> bench.run(BenchTarget.of(d), o.withDepth(2)));
+            assertThrows(IllegalArgumentException.class, () -> bench.run(BenchTarget.of(d), o.withRequestBytes(8192)));
+        }
+        assertEquals(4, measured.size(), "all four workers served the measured phase");
+        assertEquals(warm, measured, "the warm-up ran on the measured phase's threads");
+        for (Thread t : measured) {
+            assertFalse(t.isAlive(), t + " stopped at close");
+        }
+    }
+
+    @Test
+    void aFailedPhaseLeavesTheBenchUsable() {
+        MemoryBlockDevice closed = new MemoryBlockDevice(MIB);
+        closed.close();
+        MemoryBlockDevice open = new MemoryBlockDevice(MIB);
+        BenchOptions o = BenchOptions.defaults().withDepth(3).withCount(90);
+        try (VolumeBench bench = new VolumeBench(3, 4096)) {
+            assertThrows(RuntimeException.class, () -> bench.run(BenchTarget.of(closed), o));
+            assertEquals(90, bench.run(BenchTarget.of(open), o).requests());
+        }
     }
 
     private static ThinPool pool() {
