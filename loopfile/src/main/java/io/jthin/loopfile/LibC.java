@@ -122,16 +122,33 @@ final class LibC {
 
     /** True on Linux x86_64 and aarch64, the platforms whose {@code struct stat} layout is coded here. */
     static boolean isSupported() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        return os.startsWith("linux") && (isX86_64() || arch().equals("aarch64"));
+        return Platform.isSupported();
     }
 
     private static boolean isX86_64() {
-        return arch().equals("amd64") || arch().equals("x86_64");
+        return Platform.isX86_64();
     }
 
-    private static String arch() {
-        return System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    /**
+     * The platform test, apart from LibC so that asking it does not initialise LibC: its static
+     * state (the native linker, the errno layout and VarHandle) costs a short command tens of
+     * milliseconds of method-handle spinning, wasted when the answer leads to no libc call.
+     */
+    static final class Platform {
+        private Platform() {}
+
+        static boolean isSupported() {
+            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+            return os.startsWith("linux") && (isX86_64() || arch().equals("aarch64"));
+        }
+
+        static boolean isX86_64() {
+            return arch().equals("amd64") || arch().equals("x86_64");
+        }
+
+        private static String arch() {
+            return System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        }
     }
 
     /** {@code open(path, flags, 0)}; returns the new descriptor. */

@@ -40,7 +40,7 @@ final class NativeFile implements AutoCloseable {
 
     /** True where the libc bindings work (Linux x86_64 or aarch64); elsewhere callers get UnsupportedOperationException. */
     static boolean isSupported() {
-        return LibC.isSupported();
+        return LibC.Platform.isSupported(); // (without initialising LibC: see Platform)
     }
 
     /** Opens {@code path} read-write (or read-only) with {@code O_CLOEXEC}. */

@@ -21,7 +21,10 @@ import java.util.Set;
  * <p>Owns: one FileChannel (syncs, and reads and writes of heap buffers), the OS lock taken on it
  * (exclusive, or shared when read-only), a second libc descriptor ({@link NativeFile}: reads and
  * writes of direct buffers, punch-hole, hole test, sparse grow, {@code st_blocks}) and the path's
- * entry in the JVM-wide {@link OpenFileRegistry}.
+ * entry in the JVM-wide {@link OpenFileRegistry}. A read-only regular file opens the libc descriptor
+ * on first need, not with the file: a metadata check or dump reads heap buffers only, and linking
+ * libc through FFM (its downcall stubs are generated at run time) cost such a short command about
+ * 0.1 s.
  *
  * <p>Invariants:
  * <ul>
@@ -58,14 +61,17 @@ public final class SparseFile implements BlockDevice {
     private final boolean blockDevice;
     private final FileChannel channel;
     private final FileLock lock;
-    private final NativeFile nativeFile;
+    /** Null until opened on first need ({@link #nativeOnDemand}), or where libc is unsupported. */
+    private volatile NativeFile nativeFile;
+    /** True while a read-only regular file has not opened its libc descriptor yet; guarded by {@code this}. */
+    private boolean nativeOnDemand;
     /** Not reentrant; its shared side is one CAS on a stripe of the calling thread, not on a word all I/O threads write. */
     private final StripedReadWriteLock rw = new StripedReadWriteLock();
     private volatile long sizeBytes;
     private volatile boolean closed;
 
     private SparseFile(Path path, Path canonicalPath, boolean readOnly, boolean blockDevice, FileChannel channel, FileLock lock,
-            NativeFile nativeFile, long sizeBytes) {
+            NativeFile nativeFile, boolean nativeOnDemand, long sizeBytes) {
         this.path = path;
         this.canonicalPath = canonicalPath;
         this.name = path.toString();
@@ -74,6 +80,7 @@ public final class SparseFile implements BlockDevice {
         this.channel = channel;
         this.lock = lock;
         this.nativeFile = nativeFile;
+        this.nativeOnDemand = nativeOnDemand;
         this.sizeBytes = sizeBytes;
     }
 
@@ -138,12 +145,14 @@ public final class SparseFile implements BlockDevice {
         try {
             channel = FileChannel.open(canonical, openOptions(readOnly, createSizeBytes >= 0));
             lock = tryLock(channel, path, readOnly);
-            if (NativeFile.isSupported()) {
+            boolean blockDevice = isBlockDevice(canonical);
+            boolean onDemand = readOnly && !blockDevice; // (a block device's size needs it now)
+            if (NativeFile.isSupported() && !onDemand) {
                 nativeFile = NativeFile.open(canonical, !readOnly);
             }
-            boolean blockDevice = isBlockDevice(canonical);
             long size = blockDevice && nativeFile != null ? nativeFile.seekEndSize() : channel.size();
-            SparseFile file = new SparseFile(path, canonical, readOnly, blockDevice, channel, lock, nativeFile, size);
+            SparseFile file = new SparseFile(path, canonical, readOnly, blockDevice, channel, lock, nativeFile,
+                    onDemand && NativeFile.isSupported(), size);
             if (createSizeBytes > 0) {
                 file.resize(createSizeBytes);
             }
@@ -245,8 +254,9 @@ public final class SparseFile implements BlockDevice {
         rw.lockShared();
         try {
             ensureOpen();
-            if (nativeFile != null && dst.isDirect()) {
-                if (nativeFile.read(dst, offsetBytes) >= 0 && dst.hasRemaining()) {
+            NativeFile nf = dst.isDirect() ? nativeFile() : null;
+            if (nf != null) {
+                if (nf.read(dst, offsetBytes) >= 0 && dst.hasRemaining()) {
                     ByteBuffers.fillZeros(dst); // past EOF reads as zeros
                 }
                 return;
@@ -391,13 +401,14 @@ public final class SparseFile implements BlockDevice {
     public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
         rw.lockShared();
         try {
-            if (closed || blockDevice || nativeFile == null || offsetBytes < 0 || lengthBytes < 0) {
+            if (closed || blockDevice || offsetBytes < 0 || lengthBytes < 0) {
                 return false;
             }
             if (offsetBytes >= sizeBytes) {
                 return true;
             }
-            return nativeFile.isHole(offsetBytes, Math.min(lengthBytes, sizeBytes - offsetBytes));
+            NativeFile nf = nativeFile();
+            return nf != null && nf.isHole(offsetBytes, Math.min(lengthBytes, sizeBytes - offsetBytes));
         } catch (IOException e) {
             return false;
         } finally {
@@ -415,7 +426,7 @@ public final class SparseFile implements BlockDevice {
                 return sizeBytes;
             }
             NativeFile.requireSupported("count allocated blocks of " + name);
-            return nativeFile.allocatedBytes();
+            return nativeFile().allocatedBytes();
         } catch (IOException e) {
             throw ioError("fstat", 0, e);
         } finally {
@@ -463,6 +474,25 @@ public final class SparseFile implements BlockDevice {
             }
         } finally {
             rw.unlockExclusive();
+        }
+    }
+
+    /**
+     * The libc descriptor, opened now if this read-only file has not needed it before; null where
+     * libc is unsupported. The caller holds the shared side of {@link #rw} on an open file, so
+     * {@link #close} (exclusive) sees whatever this opens.
+     */
+    private NativeFile nativeFile() throws IOException {
+        NativeFile nf = nativeFile;
+        if (nf != null) {
+            return nf;
+        }
+        synchronized (this) {
+            if (nativeOnDemand) {
+                nativeFile = NativeFile.open(canonicalPath, false);
+                nativeOnDemand = false;
+            }
+            return nativeFile;
         }
     }
 

@@ -182,6 +182,46 @@ class SparseFileTest {
         }
     }
 
+    /** How many of this process's descriptors are open on {@code file} (Linux: /proc/self/fd). */
+    private static long descriptorsOn(Path file) throws Exception {
+        Path real = file.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (Exception e) {
+                    return false; // closed meanwhile (the listing's own descriptor)
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void aReadOnlyFileOpensItsLibcDescriptorOnlyWhenItNeedsOne() throws Exception {
+        Path p = dir.resolve("data");
+        try (SparseFile f = SparseFile.create(p, 3 * 4096)) {
+            assertEquals(2, descriptorsOn(p), "writable: the channel and the libc descriptor, at once");
+            f.write(0, filled(4096, 7));
+        }
+        assertEquals(0, descriptorsOn(p));
+        try (SparseFile f = SparseFile.openReadOnly(p)) {
+            assertEquals(7, read(f, 10, 1)[0], "a heap-buffer read needs only the channel");
+            assertEquals(1, descriptorsOn(p), "read-only: no libc descriptor before one is needed");
+            ByteBuffer direct = ByteBuffer.allocateDirect(4096);
+            f.read(0, direct);
+            assertEquals(7, direct.get(4095));
+            assertEquals(2, descriptorsOn(p), "a direct-buffer read opened it");
+            assertTrue(f.readsAsZeros(2 * 4096, 4096), "the tail was never written: a hole");
+            assertFalse(f.readsAsZeros(0, 4096));
+        }
+        assertEquals(0, descriptorsOn(p), "close closed both");
+        try (SparseFile f = SparseFile.openReadOnly(p)) {
+            assertTrue(f.allocatedBytes() >= 4096, "st_blocks through a descriptor opened on demand");
+            assertEquals(2, descriptorsOn(p));
+        }
+        assertEquals(0, descriptorsOn(p));
+    }
+
     @Test
     void closeIsIdempotentAndLaterIoFails() {
         SparseFile f = SparseFile.create(dir.resolve("data"), 4096);
