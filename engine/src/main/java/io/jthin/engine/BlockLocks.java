@@ -23,16 +23,27 @@ import java.util.function.LongSupplier;
  */
 final class BlockLocks {
     private static final int STRIPES = 4096;
+    private final StampedLock[] stamped = new StampedLock[STRIPES];
     private final ReadWriteLock[] locks = new ReadWriteLock[STRIPES];
 
     BlockLocks() {
         for (int i = 0; i < STRIPES; i++) {
-            locks[i] = new StampedLock().asReadWriteLock();
+            stamped[i] = new StampedLock();
+            locks[i] = stamped[i].asReadWriteLock();
         }
     }
 
     ReadWriteLock of(long devId, long virtualBlock) {
         return locks[stripeOf(devId, virtualBlock)];
+    }
+
+    /**
+     * The same stripe as a {@link StampedLock}, for an optimistic read: {@code tryOptimisticRead}
+     * writes nothing, and {@code validate} fails if any writer of the stripe (a writer, copy or
+     * discard of one of its blocks) took it since.
+     */
+    StampedLock stampedOf(long devId, long virtualBlock) {
+        return stamped[stripeOf(devId, virtualBlock)];
     }
 
     private static int stripeOf(long devId, long virtualBlock) {
