@@ -23,18 +23,16 @@ import java.util.function.LongSupplier;
  */
 final class BlockLocks {
     private static final int STRIPES = 4096;
-    private final StampedLock[] stamped = new StampedLock[STRIPES];
-    private final ReadWriteLock[] locks = new ReadWriteLock[STRIPES];
+    private final StampedLock[] locks = new StampedLock[STRIPES];
 
     BlockLocks() {
         for (int i = 0; i < STRIPES; i++) {
-            stamped[i] = new StampedLock();
-            locks[i] = stamped[i].asReadWriteLock();
+            locks[i] = new StampedLock();
         }
     }
 
     ReadWriteLock of(long devId, long virtualBlock) {
-        return locks[stripeOf(devId, virtualBlock)];
+        return locks[stripeOf(devId, virtualBlock)].asReadWriteLock(); // (a view the lock keeps)
     }
 
     /**
@@ -43,7 +41,7 @@ final class BlockLocks {
      * discard of one of its blocks) took it since.
      */
     StampedLock stampedOf(long devId, long virtualBlock) {
-        return stamped[stripeOf(devId, virtualBlock)];
+        return locks[stripeOf(devId, virtualBlock)];
     }
 
     private static int stripeOf(long devId, long virtualBlock) {
@@ -68,13 +66,13 @@ final class BlockLocks {
         int taken = -1;
         try {
             for (int i = held.nextSetBit(0); i >= 0; i = held.nextSetBit(i + 1)) {
-                locks[i].writeLock().lock();
+                locks[i].asWriteLock().lock();
                 taken = i;
             }
             return op.getAsLong();
         } finally {
             for (int i = held.nextSetBit(0); i >= 0 && i <= taken; i = held.nextSetBit(i + 1)) {
-                locks[i].writeLock().unlock();
+                locks[i].asWriteLock().unlock();
             }
         }
     }

@@ -31,6 +31,11 @@ class ReadCacheCoherenceTest {
         return ByteBuffer.wrap(a);
     }
 
+    /** A pool on memory devices (64 data blocks), committing only when told. */
+    private static ThinPool memoryPool() {
+        return ThinPool.create(new MemoryBlockDevice(64L * BLOCK), new MemoryBlockDevice(4L << 20), NO_TIMER);
+    }
+
     private static byte[] read(ThinVolume v, long offset, int n) {
         ByteBuffer b = ByteBuffer.allocate(n);
         v.read(offset, b);
@@ -39,7 +44,7 @@ class ReadCacheCoherenceTest {
 
     @Test
     void aDiscardedBlockReadsAsZeros() {
-        try (ThinPool pool = ThinPool.create(new MemoryBlockDevice(64L * BLOCK), new MemoryBlockDevice(4L << 20), NO_TIMER)) {
+        try (ThinPool pool = memoryPool()) {
             pool.createThin(1);
             try (ThinVolume v = pool.openVolume(1, 16L * BLOCK)) {
                 v.write(0, fill(2 * BLOCK, 0x11));
@@ -55,7 +60,7 @@ class ReadCacheCoherenceTest {
 
     @Test
     void aCopyOnWriteIsSeenByTheWriterAndNotByTheSnapshot() {
-        try (ThinPool pool = ThinPool.create(new MemoryBlockDevice(64L * BLOCK), new MemoryBlockDevice(4L << 20), NO_TIMER)) {
+        try (ThinPool pool = memoryPool()) {
             pool.createThin(1);
             try (ThinVolume v = pool.openVolume(1, 16L * BLOCK)) {
                 v.write(0, fill(BLOCK, 0x11));
@@ -78,7 +83,7 @@ class ReadCacheCoherenceTest {
 
     @Test
     void aDeviceDeletedAndCreatedAgainReadsAsZeros() {
-        try (ThinPool pool = ThinPool.create(new MemoryBlockDevice(64L * BLOCK), new MemoryBlockDevice(4L << 20), NO_TIMER)) {
+        try (ThinPool pool = memoryPool()) {
             pool.createThin(1);
             try (ThinVolume v = pool.openVolume(1, 16L * BLOCK)) {
                 v.write(0, fill(BLOCK, 0x11));

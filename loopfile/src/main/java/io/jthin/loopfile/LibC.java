@@ -28,7 +28,7 @@ import java.util.Optional;
  * <p>Every call that can fail captures {@code errno} at the call and throws an
  * {@link ErrnoException} naming the function; {@code EINTR} is retried.
  *
- * <p>Invariant: a handle is used only after {@link #isSupported()} returned true (each is looked up
+ * <p>Invariant: a handle is used only after {@link Platform#isSupported()} returned true (each is looked up
  * when its holder class initialises, on first use); {@link NativeFile} guards that.
  * Thread-safety: stateless and thread-safe; each call uses its own confined arena.
  */
@@ -38,7 +38,7 @@ final class LibC {
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
     /** {@code O_DIRECT}: 040000 on x86_64, 0200000 on aarch64 (asm-generic differs; only these two are accepted). */
-    static final int O_DIRECT = isX86_64() ? 0x4000 : 0x10000;
+    static final int O_DIRECT = Platform.isX86_64() ? 0x4000 : 0x10000;
 
     /** {@code fallocate} mode: {@code FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE}. */
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -61,7 +61,7 @@ final class LibC {
     /** {@code st_blocks} counts 512-byte units whatever the file system's block size. */
     static final long STAT_BLOCK_UNIT_BYTES = 512;
     /** {@code _STAT_VER} for the {@code __fxstat} fallback on glibc older than 2.33: 1 on x86_64, 0 on aarch64. */
-    private static final int STAT_VER = isX86_64() ? 1 : 0;
+    private static final int STAT_VER = Platform.isX86_64() ? 1 : 0;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -120,15 +120,6 @@ final class LibC {
 
     private LibC() {}
 
-    /** True on Linux x86_64 and aarch64, the platforms whose {@code struct stat} layout is coded here. */
-    static boolean isSupported() {
-        return Platform.isSupported();
-    }
-
-    private static boolean isX86_64() {
-        return Platform.isX86_64();
-    }
-
     /**
      * The platform test, apart from LibC so that asking it does not initialise LibC: its static
      * state (the native linker, the errno layout and VarHandle) costs a short command tens of
@@ -137,6 +128,7 @@ final class LibC {
     static final class Platform {
         private Platform() {}
 
+        /** True on Linux x86_64 and aarch64, the platforms whose {@code struct stat} layout is coded here. */
         static boolean isSupported() {
             String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
             return os.startsWith("linux") && (isX86_64() || arch().equals("aarch64"));

@@ -30,7 +30,7 @@ import java.util.concurrent.locks.StampedLock;
  */
 public final class VolumeBench implements AutoCloseable {
     /** Tells a worker to exit. */
-    private static final Phase STOP = new Phase(null, null, null);
+    private static final Phase STOP = new Phase(null, null, List.of());
 
     private final int bufferBytes;
     private final List<BlockingQueue<Phase>> inboxes = new ArrayList<>();
@@ -67,7 +67,12 @@ public final class VolumeBench implements AutoCloseable {
             throw new IllegalArgumentException("this bench runs depth " + threads.size() + " with requests of up to "
                     + bufferBytes + " bytes, not depth " + o.depth() + " with " + o.requestBytes());
         }
-        Phase p = new Phase(target, o, new RequestGenerator(o, target.size()));
+        RequestGenerator gen = new RequestGenerator(o, target.size());
+        List<RequestGenerator.Worker> streams = new ArrayList<>();
+        for (int t = 0; t < o.depth(); t++) {
+            streams.add(gen.worker()); // in worker order: worker t's offsets do not depend on scheduling
+        }
+        Phase p = new Phase(target, o, streams);
         for (BlockingQueue<Phase> inbox : inboxes) {
             if (!inbox.offer(p)) {
                 throw new IllegalStateException("a bench phase is already running");
@@ -110,7 +115,7 @@ public final class VolumeBench implements AutoCloseable {
     private static final class Phase {
         private final BenchTarget target;
         private final BenchOptions o;
-        private final List<RequestGenerator.Worker> streams = new ArrayList<>();
+        private final List<RequestGenerator.Worker> streams;
         private final ReadWriteLock drain = new StampedLock().asReadWriteLock();
         private final AtomicLong completed = new AtomicLong();
         private final AtomicLong flushes = new AtomicLong();
@@ -119,15 +124,13 @@ public final class VolumeBench implements AutoCloseable {
         private final CountDownLatch start = new CountDownLatch(1);
         private final CountDownLatch done;
 
-        Phase(BenchTarget target, BenchOptions o, RequestGenerator gen) {
+        /** One offset stream per worker, by worker index. */
+        Phase(BenchTarget target, BenchOptions o, List<RequestGenerator.Worker> streams) {
             this.target = target;
             this.o = o;
-            int depth = o == null ? 0 : o.depth();
-            for (int t = 0; t < depth; t++) {
-                streams.add(gen.worker()); // in worker order: worker t's offsets do not depend on scheduling
-            }
-            this.ready = new CountDownLatch(depth);
-            this.done = new CountDownLatch(depth);
+            this.streams = streams;
+            this.ready = new CountDownLatch(streams.size());
+            this.done = new CountDownLatch(streams.size());
         }
 
         /** Worker {@code index}'s part: fill its buffer (untimed), wait for the start, run requests. */
