@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code lseek(SEEK_DATA)}), and punches only when it does not know: on ext4 a punch takes a journal
  * handle and costs 30–150 µs, ten times the 4 KiB write it precedes, while a block that was never
  * written — every block of a new pool, every block punched by discard passdown — is a hole already.
+ * The pool often knows already ({@link KnownZeroBlocks}) and says so ({@link #zero(long, BlockContent)}).
  *
  * <p>{@link #sync()} skips the device's {@code fdatasync} when nothing changed the device since the
  * last one began (an {@code fdatasync} of a clean file still flushes the disk cache: ~200 µs here,
@@ -113,11 +114,23 @@ final class DataBlocks {
 
     /** Makes the whole block read as zeros (nothing to do when it is a hole already). */
     void zero(long dataBlock) {
-        long offset = dataBlock * blockBytes;
-        if (!device.readsAsZeros(offset, blockBytes)) {
-            device.punchHole(offset, blockBytes);
-            changed();
+        if (!device.readsAsZeros(dataBlock * blockBytes, blockBytes)) {
+            punch(dataBlock);
         }
+    }
+
+    /** As {@link #zero(long)}, for a block whose content is {@code known} already: asks the device only when UNKNOWN. */
+    void zero(long dataBlock, BlockContent known) {
+        switch (known) {
+            case ZEROS -> { }
+            case MAY_HOLD_DATA -> punch(dataBlock);
+            case UNKNOWN -> zero(dataBlock);
+        }
+    }
+
+    private void punch(long dataBlock) {
+        device.punchHole(dataBlock * blockBytes, blockBytes);
+        changed();
     }
 
     /** Copies block {@code from} to block {@code to} in chunks of at most 1 MiB. */

@@ -50,6 +50,8 @@ public final class ThinPool implements AutoCloseable {
     private final Map<Long, ThinVolume> openVolumes = new ConcurrentHashMap<>();
     /** Data blocks freed in this transaction, to punch after it commits (discard passdown). */
     private final List<Long> pendingDiscards = new ArrayList<>();
+    /** Free data blocks known to be holes; guarded by the metadata write lock. */
+    private final KnownZeroBlocks knownZeros;
     private final ScheduledExecutorService committer;
     private volatile PoolMode mode = PoolMode.WRITE;
     private volatile Throwable failure;
@@ -64,6 +66,10 @@ public final class ThinPool implements AutoCloseable {
         this.md = md;
         this.data = new DataBlocks(dataDevice, md.dataBlockSectors() * 512,
                 dataDevice.isDirect() ? options.dataReserveBytes() : 0);
+        this.knownZeros = new KnownZeroBlocks(dataDevice, data.blockBytes(), b -> {
+            var sm = md.dataSpaceMap();
+            return b < sm.nrBlocks() && sm.refCount(b) == 0;
+        });
         if (md.needsCheck()) {
             mode = PoolMode.READ_ONLY;
         }
@@ -330,14 +336,20 @@ public final class ThinPool implements AutoCloseable {
         return dataBlock;
     }
 
+    /** A data block just allocated for a write, and what it is known to hold. */
+    record FreshBlock(long block, BlockContent content) {
+    }
+
     /**
-     * Allocates a data block for a write. Out of space: commits once to release blocks freed in this
-     * transaction; then fails at once (error_if_no_space) or returns −1: the caller lets go of its
-     * block lock, waits in {@link #awaitSpace} and tries again. (Waiting here, with the block lock
-     * held, stalled every discard whose range covers that lock's stripe — the very discards that
-     * could free space — until the no-space timeout, or for ever without one.)
+     * Allocates a data block for a write; with {@code ask} (the write will zero the rest of the
+     * block), also says whether it reads as zeros already ({@link KnownZeroBlocks}). Out of space:
+     * commits once to release blocks freed in this transaction; then fails at once
+     * (error_if_no_space) or returns null: the caller lets go of its block lock, waits in
+     * {@link #awaitSpace} and tries again. (Waiting here, with the block lock held, stalled every
+     * discard whose range covers that lock's stripe — the very discards that could free space —
+     * until the no-space timeout, or for ever without one.)
      */
-    long tryAllocate() {
+    FreshBlock tryAllocate(boolean ask) {
         metaLock.lockWrite();
         try {
             boolean committed = false;
@@ -345,8 +357,9 @@ public final class ThinPool implements AutoCloseable {
                 checkWritableLocked();
                 try {
                     long b = md.allocateDataBlock();
+                    BlockContent content = knownZeros.claim(b, ask);
                     checkLowWaterLocked();
-                    return b;
+                    return new FreshBlock(b, content);
                 } catch (NoFreeBlocksException e) {
                     if (e instanceof OutOfMetadataSpaceException) {
                         throw e;
@@ -360,7 +373,7 @@ public final class ThinPool implements AutoCloseable {
                     if (options.errorIfNoSpace()) {
                         throw outOfDataSpace();
                     }
-                    return -1;
+                    return null;
                 }
             }
         } finally {
@@ -482,6 +495,7 @@ public final class ThinPool implements AutoCloseable {
             // (the committed tree never referenced it): punch only what is still free.
             if (md.dataSpaceMap().refCount(b) == 0) {
                 data.discard(b);
+                knownZeros.punched(b);
             }
         }
         pendingDiscards.clear();
@@ -688,6 +702,7 @@ public final class ThinPool implements AutoCloseable {
             try {
                 md.abort();
                 pendingDiscards.clear();
+                knownZeros.clear(); // blocks freed in the aborted transaction are referenced again
                 mode = PoolMode.OUT_OF_METADATA_SPACE;
             } catch (RuntimeException again) {
                 metadataFailed(again);
@@ -716,6 +731,7 @@ public final class ThinPool implements AutoCloseable {
     private void metadataFailed(Throwable cause) {
         failure = cause;
         pendingDiscards.clear();
+        knownZeros.clear();
         try {
             md.writeFlagsNow();
             mode = PoolMode.READ_ONLY;

@@ -179,18 +179,20 @@ public final class ThinVolume implements AutoCloseable {
                 return true;
             }
             boolean whole = inBlock == 0 && part.remaining() == blockBytes;
-            long fresh = pool.tryAllocate();
-            if (fresh < 0) {
+            boolean zeroRest = !whole && m == null && pool.options().zeroNewBlocks();
+            ThinPool.FreshBlock allocated = pool.tryAllocate(zeroRest);
+            if (allocated == null) {
                 return false;
             }
+            long fresh = allocated.block();
             try {
                 pool.data().reserveFor(fresh);
                 if (!whole && m != null) {
                     // copy-on-write: the old block with the new bytes laid over it, one write
                     pool.data().copyWith(m.dataBlock(), fresh, inBlock, part);
                 } else {
-                    if (!whole && pool.options().zeroNewBlocks()) {
-                        pool.data().zero(fresh);
+                    if (zeroRest) {
+                        pool.data().zero(fresh, allocated.content());
                     }
                     pool.data().write(fresh, inBlock, part);
                 }

@@ -46,6 +46,17 @@ public interface BlockDevice extends AutoCloseable {
     }
 
     /**
+     * How many bytes from {@code offsetBytes} on, at most {@code limitBytes}, are known to read as
+     * zeros without reading them: a sparse file's hole up to the next data (one
+     * {@code lseek(SEEK_DATA)}), a never-written region. 0 when there is data at {@code offsetBytes}
+     * or the device cannot tell (the default); like {@link #readsAsZeros}, a small answer is always
+     * safe, a large one must be true.
+     */
+    default long zerosAt(long offsetBytes, long limitBytes) {
+        return 0;
+    }
+
+    /**
      * Allocates storage for the range without changing what it reads ({@code fallocate} with
      * {@code FALLOC_FL_KEEP_SIZE}: a hole becomes an unwritten extent, which still reads as zeros).
      * A hint for speed, never needed for correctness: returns false, changing nothing, where the

@@ -239,6 +239,11 @@ public final class DirectFile implements BlockDevice {
     }
 
     @Override
+    public long zerosAt(long offsetBytes, long limitBytes) {
+        return closed ? 0 : file.zerosAt(offsetBytes, limitBytes);
+    }
+
+    @Override
     public boolean reserve(long offsetBytes, long lengthBytes) {
         return !closed && file.reserve(offsetBytes, lengthBytes);
     }

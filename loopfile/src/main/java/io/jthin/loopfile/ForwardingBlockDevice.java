@@ -57,6 +57,11 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
     }
 
     @Override
+    public long zerosAt(long offsetBytes, long limitBytes) {
+        return delegate.zerosAt(offsetBytes, limitBytes);
+    }
+
+    @Override
     public boolean reserve(long offsetBytes, long lengthBytes) {
         return delegate.reserve(offsetBytes, lengthBytes);
     }

@@ -192,6 +192,38 @@ public final class MemoryBlockDevice implements BlockDevice {
         }
     }
 
+    /** Up to the first chunk held at or after {@code offsetBytes} (a chunk is held once written, dropped when punched whole). */
+    @Override
+    public long zerosAt(long offsetBytes, long limitBytes) {
+        if (offsetBytes < 0 || limitBytes <= 0) {
+            return 0;
+        }
+        rw.readLock().lock();
+        try {
+            long end = offsetBytes + Math.min(limitBytes, Long.MAX_VALUE - offsetBytes);
+            long first = offsetBytes >>> CHUNK_SHIFT;
+            long last = (end - 1) >>> CHUNK_SHIFT;
+            long held = Long.MAX_VALUE;
+            if (last - first >= chunks.size()) {
+                for (long c : chunks.keySet()) {
+                    if (c >= first && c < held) {
+                        held = c;
+                    }
+                }
+            } else {
+                for (long c = first; c <= last; c++) {
+                    if (chunks.containsKey(c)) {
+                        held = c;
+                        break;
+                    }
+                }
+            }
+            return held > last ? end - offsetBytes : Math.max(0, (held << CHUNK_SHIFT) - offsetBytes);
+        } finally {
+            rw.readLock().unlock();
+        }
+    }
+
     /** Zeroes the range; drops chunks it covers wholly or leaves all zero. Caller holds the write lock. */
     private void zeroRange(long offsetBytes, long lengthBytes) {
         long end = offsetBytes + lengthBytes;

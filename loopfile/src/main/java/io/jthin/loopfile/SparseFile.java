@@ -416,6 +416,34 @@ public final class SparseFile implements BlockDevice {
         }
     }
 
+    /**
+     * The hole at {@code offsetBytes} by one {@code lseek(SEEK_DATA)}, up to the next data or, when
+     * none follows, to {@code limitBytes}; past the end, {@code limitBytes}. 0 on a block device, on
+     * data, and on any error.
+     */
+    @Override
+    public long zerosAt(long offsetBytes, long limitBytes) {
+        rw.lockShared();
+        try {
+            if (closed || blockDevice || offsetBytes < 0 || limitBytes <= 0) {
+                return 0;
+            }
+            if (offsetBytes >= sizeBytes) {
+                return limitBytes;
+            }
+            NativeFile nf = nativeFile();
+            if (nf == null) {
+                return 0;
+            }
+            long data = nf.nextData(offsetBytes);
+            return data < 0 ? limitBytes : Math.min(limitBytes, data - offsetBytes);
+        } catch (IOException e) {
+            return 0;
+        } finally {
+            rw.unlockShared();
+        }
+    }
+
     /** {@code st_blocks × 512}; for a block device, its whole size. */
     @Override
     public long allocatedBytes() {

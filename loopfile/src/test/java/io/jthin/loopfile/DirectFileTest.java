@@ -132,6 +132,39 @@ class DirectFileTest {
     }
 
     @Test
+    void zerosAtMeasuresTheHoleUpToTheNextData() {
+        Path p = newFile();
+        try (DirectFile f = DirectFile.open(p)) {
+            assertEquals(SIZE, f.zerosAt(0, SIZE), "a new sparse file is one hole, as far as the limit");
+            assertEquals(12_345, f.zerosAt(4096, 12_345), "never more than the limit");
+            f.write(3 * 65536, filled(4096, 1));
+            assertEquals(3 * 65536, f.zerosAt(0, SIZE), "up to the data");
+            assertEquals(65536, f.zerosAt(2 * 65536, SIZE));
+            assertEquals(0, f.zerosAt(3 * 65536, SIZE), "data at the offset");
+            assertEquals(SIZE, f.zerosAt(4 * 65536, SIZE), "no data after it: as far as the limit");
+            assertEquals(4096, f.zerosAt(SIZE, 4096), "past the end");
+            f.punchHole(3 * 65536, 65536);
+            assertEquals(SIZE, f.zerosAt(0, SIZE), "punched");
+            assertEquals(0, f.zerosAt(-1, SIZE));
+            assertEquals(0, f.zerosAt(0, 0));
+        }
+        try (SparseFile f = SparseFile.open(p)) {
+            f.write(300_000, filled(10, 2)); // buffered, delayed allocation: dirty pages count as data
+            assertEquals(300_000 & ~4095, f.zerosAt(0, SIZE));
+        }
+        MemoryBlockDevice m = new MemoryBlockDevice(SIZE);
+        assertEquals(SIZE, m.zerosAt(0, SIZE));
+        m.write(70_000, filled(1, 1)); // held in the chunk of [65536, 131072)
+        assertEquals(65536, m.zerosAt(0, SIZE));
+        assertEquals(0, m.zerosAt(65536, SIZE));
+        assertEquals(0, m.zerosAt(100_000, SIZE), "inside a held chunk");
+        assertEquals(SIZE, m.zerosAt(131072, SIZE), "nothing held after it: as far as the limit");
+        assertEquals(1000, m.zerosAt(0, 1000));
+        m.punchHole(65536, 65536);
+        assertEquals(SIZE, m.zerosAt(0, SIZE));
+    }
+
+    @Test
     void punchHoleResizeSyncAndLocking() {
         Path p = newFile();
         try (DirectFile f = DirectFile.open(p)) {

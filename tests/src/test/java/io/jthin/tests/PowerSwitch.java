@@ -113,6 +113,11 @@ final class PowerSwitch {
         }
 
         @Override
+        public long zerosAt(long offsetBytes, long limitBytes) {
+            return fi.isCrashed() ? 0 : fi.inner().zerosAt(offsetBytes, limitBytes);
+        }
+
+        @Override
         public long allocatedBytes() {
             return fi.allocatedBytes();
         }
