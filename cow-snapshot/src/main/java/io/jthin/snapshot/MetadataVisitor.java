@@ -19,6 +19,17 @@ public interface MetadataVisitor {
     default void mapping(long devId, long virtualBlock, long dataBlock, long time) {
     }
 
+    /**
+     * {@code length} mappings of the current device at once: virtual blocks from
+     * {@code virtualBegin} to data blocks from {@code dataBegin}, all at {@code time}. The default
+     * gives them to {@link #mapping} one by one; a walk may call either.
+     */
+    default void mappingRun(long devId, long virtualBegin, long dataBegin, long length, long time) {
+        for (long i = 0; i < length; i++) {
+            mapping(devId, virtualBegin + i, dataBegin + i, time);
+        }
+    }
+
     /** After the last mapping of a device (also when its mappings were skipped). */
     default void endDevice(long devId) {
     }

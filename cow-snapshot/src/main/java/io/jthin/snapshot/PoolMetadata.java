@@ -11,6 +11,7 @@ import io.jthin.btree.ValueType;
 import io.jthin.btree.WriteBlock;
 import io.jthin.loopfile.BlockDevice;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,6 +36,8 @@ import java.util.function.LongConsumer;
 public final class PoolMetadata implements AutoCloseable {
     /** Thin device ids are 24 bits (§7.2). */
     public static final long MAX_DEVICE_ID = (1L << 24) - 1;
+    /** The most mapping runs a walk keeps to give a second device with the same root (32 bytes each: 16 MiB). */
+    static final int MAX_RECORDED_RUNS = 1 << 19;
 
     private final TransactionManager tm;
     private final boolean writable;
@@ -643,6 +646,15 @@ public final class PoolMetadata implements AutoCloseable {
         v.superblock(s, nrDataBlocks);
         List<long[]> devs = new ArrayList<>();
         topLevel.forEach(s.dataMappingRoot, 0, Long.MAX_VALUE, (k, root) -> devs.add(new long[] {k, root}) || true);
+        // Devices whose mapping root is the same block (snapshots not written since they were taken):
+        // the first one's walk is recorded and given again to the others.
+        Map<Long, Integer> rootUses = new HashMap<>();
+        for (long[] dev : devs) {
+            if (onlyDevice == null || onlyDevice == dev[0]) {
+                rootUses.merge(dev[1], 1, Integer::sum);
+            }
+        }
+        Map<Long, MappingRuns> recorded = new HashMap<>();
         for (long[] dev : devs) {
             long id = dev[0];
             if (onlyDevice != null && onlyDevice != id) {
@@ -657,10 +669,30 @@ public final class PoolMetadata implements AutoCloseable {
                         "device " + id + " has a mapping tree but no device details");
             }
             if (v.device(id, d)) {
-                bottomLevel.forEachOnce(dev[1], 0, Long.MAX_VALUE, (vb, raw) -> {
-                    v.mapping(id, vb, BlockTime.dataBlockOf(raw), BlockTime.timeOf(raw));
-                    return true;
-                });
+                long root = dev[1];
+                MappingRuns again = recorded.get(root);
+                if (again != null) {
+                    again.replay(id, v);
+                } else if (rootUses.get(root) > 1) {
+                    MappingRuns runs = new MappingRuns(MAX_RECORDED_RUNS);
+                    bottomLevel.forEachOnce(root, 0, Long.MAX_VALUE, (vb, raw) -> {
+                        long dataBlock = BlockTime.dataBlockOf(raw);
+                        long time = BlockTime.timeOf(raw);
+                        v.mapping(id, vb, dataBlock, time);
+                        runs.add(vb, dataBlock, time);
+                        return true;
+                    });
+                    if (runs.overflowed()) {
+                        rootUses.put(root, 1); // too many runs to keep: the others walk it too
+                    } else {
+                        recorded.put(root, runs);
+                    }
+                } else {
+                    bottomLevel.forEachOnce(root, 0, Long.MAX_VALUE, (vb, raw) -> {
+                        v.mapping(id, vb, BlockTime.dataBlockOf(raw), BlockTime.timeOf(raw));
+                        return true;
+                    });
+                }
             }
             v.endDevice(id);
         }

@@ -85,6 +85,15 @@ public final class MetadataDumper {
         }
 
         @Override
+        public void mappingRun(long devId, long virtualBegin, long dataBegin, long length, long time) {
+            try {
+                w.mappingRun(virtualBegin, dataBegin, length, time);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
         public void endDevice(long devId) {
             io(w::endDevice);
         }
