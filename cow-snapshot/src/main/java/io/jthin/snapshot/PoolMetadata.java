@@ -673,25 +673,22 @@ public final class PoolMetadata implements AutoCloseable {
                 MappingRuns again = recorded.get(root);
                 if (again != null) {
                     again.replay(id, v);
-                } else if (rootUses.get(root) > 1) {
-                    MappingRuns runs = new MappingRuns(MAX_RECORDED_RUNS);
+                } else {
+                    MappingRuns runs = rootUses.get(root) > 1 ? new MappingRuns(MAX_RECORDED_RUNS) : null;
                     bottomLevel.forEachOnce(root, 0, Long.MAX_VALUE, (vb, raw) -> {
                         long dataBlock = BlockTime.dataBlockOf(raw);
                         long time = BlockTime.timeOf(raw);
                         v.mapping(id, vb, dataBlock, time);
-                        runs.add(vb, dataBlock, time);
+                        if (runs != null) {
+                            runs.add(vb, dataBlock, time);
+                        }
                         return true;
                     });
-                    if (runs.overflowed()) {
+                    if (runs != null && runs.overflowed()) {
                         rootUses.put(root, 1); // too many runs to keep: the others walk it too
-                    } else {
+                    } else if (runs != null) {
                         recorded.put(root, runs);
                     }
-                } else {
-                    bottomLevel.forEachOnce(root, 0, Long.MAX_VALUE, (vb, raw) -> {
-                        v.mapping(id, vb, BlockTime.dataBlockOf(raw), BlockTime.timeOf(raw));
-                        return true;
-                    });
                 }
             }
             v.endDevice(id);

@@ -98,7 +98,7 @@ final class KnownZeroBlocks {
         blocks.clear();
     }
 
-    /** How many blocks are known (for tests and status). */
+    /** How many blocks are known (for tests). */
     long size() {
         return blocks.getLongCardinality();
     }

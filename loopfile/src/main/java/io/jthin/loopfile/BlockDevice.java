@@ -39,10 +39,11 @@ public interface BlockDevice extends AutoCloseable {
     /**
      * True only when the range is known to read as zeros without reading it — a hole of a sparse
      * file, a never-written region — so that a caller about to zero it can skip that. False means
-     * "unknown", never "not zero": the default, for devices that cannot tell cheaply.
+     * "unknown", never "not zero". Answered by {@link #zerosAt}: a device tells both by implementing that.
      */
     default boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        return false;
+        return offsetBytes >= 0 && lengthBytes >= 0
+                && (lengthBytes == 0 || zerosAt(offsetBytes, lengthBytes) >= lengthBytes);
     }
 
     /**

@@ -234,11 +234,6 @@ public final class DirectFile implements BlockDevice {
     }
 
     @Override
-    public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        return !closed && file.readsAsZeros(offsetBytes, lengthBytes);
-    }
-
-    @Override
     public long zerosAt(long offsetBytes, long limitBytes) {
         return closed ? 0 : file.zerosAt(offsetBytes, limitBytes);
     }

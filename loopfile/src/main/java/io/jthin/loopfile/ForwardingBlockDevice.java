@@ -52,11 +52,6 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
     }
 
     @Override
-    public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        return delegate.readsAsZeros(offsetBytes, lengthBytes);
-    }
-
-    @Override
     public long zerosAt(long offsetBytes, long limitBytes) {
         return delegate.zerosAt(offsetBytes, limitBytes);
     }

@@ -165,33 +165,6 @@ public final class MemoryBlockDevice implements BlockDevice {
         }
     }
 
-    /** True when no chunk overlapping the range is held (it was never written, or punched whole). */
-    @Override
-    public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        if (offsetBytes < 0 || lengthBytes < 0) {
-            return false;
-        }
-        if (lengthBytes == 0) {
-            return true;
-        }
-        rw.readLock().lock();
-        try {
-            long first = offsetBytes >>> CHUNK_SHIFT;
-            long last = Math.min(offsetBytes + lengthBytes - 1, Long.MAX_VALUE - 1) >>> CHUNK_SHIFT;
-            if (last - first >= chunks.size()) {
-                return chunks.keySet().stream().noneMatch(c -> c >= first && c <= last);
-            }
-            for (long c = first; c <= last; c++) {
-                if (chunks.containsKey(c)) {
-                    return false;
-                }
-            }
-            return true;
-        } finally {
-            rw.readLock().unlock();
-        }
-    }
-
     /** Up to the first chunk held at or after {@code offsetBytes} (a chunk is held once written, dropped when punched whole). */
     @Override
     public long zerosAt(long offsetBytes, long limitBytes) {

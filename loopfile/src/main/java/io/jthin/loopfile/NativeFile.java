@@ -83,12 +83,6 @@ final class NativeFile implements AutoCloseable {
         LibC.ftruncate(fd, lengthBytes);
     }
 
-    /** True when {@code [offsetBytes, offsetBytes + lengthBytes)} holds no data (a hole) by {@code lseek(SEEK_DATA)}. */
-    boolean isHole(long offsetBytes, long lengthBytes) throws IOException {
-        long data = nextData(offsetBytes);
-        return data < 0 || data >= offsetBytes + lengthBytes;
-    }
-
     /** The offset of the first data at or after {@code offsetBytes} by {@code lseek(SEEK_DATA)}; −1 when none follows. */
     long nextData(long offsetBytes) throws IOException {
         return LibC.seekData(fd, offsetBytes);

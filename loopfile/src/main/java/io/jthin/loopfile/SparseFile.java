@@ -393,33 +393,10 @@ public final class SparseFile implements BlockDevice {
     }
 
     /**
-     * True when the range is a hole ({@code lseek(SEEK_DATA)} finds no data in it; one syscall, no
-     * journal, unlike a punch) or lies past the end. False on a block device, where unsupported,
-     * and on any error: "unknown" is always a safe answer.
-     */
-    @Override
-    public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-        rw.lockShared();
-        try {
-            if (closed || blockDevice || offsetBytes < 0 || lengthBytes < 0) {
-                return false;
-            }
-            if (offsetBytes >= sizeBytes) {
-                return true;
-            }
-            NativeFile nf = nativeFile();
-            return nf != null && nf.isHole(offsetBytes, Math.min(lengthBytes, sizeBytes - offsetBytes));
-        } catch (IOException e) {
-            return false;
-        } finally {
-            rw.unlockShared();
-        }
-    }
-
-    /**
-     * The hole at {@code offsetBytes} by one {@code lseek(SEEK_DATA)}, up to the next data or, when
-     * none follows, to {@code limitBytes}; past the end, {@code limitBytes}. 0 on a block device, on
-     * data, and on any error.
+     * The hole at {@code offsetBytes} by one {@code lseek(SEEK_DATA)} (one syscall, no journal,
+     * unlike a punch), up to the next data or, when none follows, to {@code limitBytes}; past the
+     * end, {@code limitBytes}. 0 on a block device, on data, and on any error: "unknown" is always a
+     * safe answer.
      */
     @Override
     public long zerosAt(long offsetBytes, long limitBytes) {

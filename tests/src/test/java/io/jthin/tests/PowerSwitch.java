@@ -108,11 +108,6 @@ final class PowerSwitch {
 
         /** What a sparse file answers (SEEK_DATA on the current content), so the pool skips punching holes. */
         @Override
-        public boolean readsAsZeros(long offsetBytes, long lengthBytes) {
-            return !fi.isCrashed() && fi.inner().readsAsZeros(offsetBytes, lengthBytes);
-        }
-
-        @Override
         public long zerosAt(long offsetBytes, long limitBytes) {
             return fi.isCrashed() ? 0 : fi.inner().zerosAt(offsetBytes, limitBytes);
         }
