@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * generation before it finishes. An entry made from a lookup that raced with a change carries the
  * older generation and is never used.
  *
+ * <p>The write path's lookups are remembered here too, with what they alone know: that the block is
+ * the device's own ({@link #getExclusive}), so a write may go to it in place. Only a snapshot or a
+ * restore can make a block shared, and both bump the generation; an insert maps a fresh block, the
+ * device's own. A read's put, which does not know, replaces such an entry with one that does not say.
+ *
  * <p>Lossy: a slot holds one entry; a colliding put replaces it (no eviction policy, no locks).
  * Memory: {@link #SLOTS} references plus the entries, about 3 MiB when full. Thread-safe.
  */
@@ -27,7 +32,7 @@ final class MappingCache {
     /** Table size: a 4 GiB volume of 64 KiB blocks fits whole (sequential blocks take sequential slots). */
     static final int SLOTS = 1 << 16;
 
-    private record Entry(long devId, long virtualBlock, long dataBlock, long generation) {
+    private record Entry(long devId, long virtualBlock, long dataBlock, long generation, boolean exclusive) {
     }
 
     private final AtomicReferenceArray<Entry> slots = new AtomicReferenceArray<>(SLOTS);
@@ -41,9 +46,26 @@ final class MappingCache {
         return MISS;
     }
 
-    /** Records a lookup's answer ({@code dataBlock} −1 for unmapped) made under {@code generation}. */
+    /**
+     * The data block of the virtual block as recorded under {@code generation} by a lookup that found it
+     * the device's own (not shared), or {@link #MISS} (not recorded, or not known to be the device's own).
+     */
+    long getExclusive(long devId, long virtualBlock, long generation) {
+        Entry e = slots.getAcquire(slotOf(devId, virtualBlock));
+        if (e != null && e.exclusive && e.virtualBlock == virtualBlock && e.devId == devId && e.generation == generation) {
+            return e.dataBlock;
+        }
+        return MISS;
+    }
+
+    /** Records a read's lookup ({@code dataBlock} −1 for unmapped) made under {@code generation}. */
     void put(long devId, long virtualBlock, long dataBlock, long generation) {
-        slots.setRelease(slotOf(devId, virtualBlock), new Entry(devId, virtualBlock, dataBlock, generation));
+        slots.setRelease(slotOf(devId, virtualBlock), new Entry(devId, virtualBlock, dataBlock, generation, false));
+    }
+
+    /** Records that {@code dataBlock} is the device's own mapping of the virtual block, under {@code generation}. */
+    void putExclusive(long devId, long virtualBlock, long dataBlock, long generation) {
+        slots.setRelease(slotOf(devId, virtualBlock), new Entry(devId, virtualBlock, dataBlock, generation, true));
     }
 
     /** Consecutive blocks of a device take consecutive slots; devices are spread by a golden-ratio offset. */

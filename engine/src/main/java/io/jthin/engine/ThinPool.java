@@ -298,17 +298,41 @@ public final class ThinPool implements AutoCloseable {
         return data;
     }
 
-    /** The write path's lookup: where the block lives and whether it is shared (null: unmapped). */
+    /**
+     * The write path's first question: the data block a write to {@code virtualBlock} may overwrite in
+     * place, when the {@link MappingCache} knows it to be the device's own under the current mapping
+     * generation; else −1, and the answer is {@link #lookup}'s. The caller holds the block's lock
+     * (exclusive).
+     */
+    long ownBlockOf(long devId, long virtualBlock) {
+        if (mode == PoolMode.FAIL) {
+            throw failed();
+        }
+        long cached = mappingCache.getExclusive(devId, virtualBlock, md.mappingGeneration());
+        return cached == MappingCache.MISS ? -1 : cached;
+    }
+
+    /**
+     * The write path's lookup: where the block lives and whether it is shared (null: unmapped). The
+     * caller holds the block's lock (exclusive). A block found to be the device's own is remembered for
+     * {@link #ownBlockOf}.
+     */
     Mapping lookup(long devId, long virtualBlock) {
         if (mode == PoolMode.FAIL) {
             throw failed();
         }
+        long generation = md.mappingGeneration();
+        Mapping m;
         metaLock.lockLookup();
         try {
-            return md.lookup(devId, virtualBlock);
+            m = md.lookup(devId, virtualBlock);
         } finally {
             metaLock.unlockLookup();
         }
+        if (m != null && !m.shared()) {
+            mappingCache.putExclusive(devId, virtualBlock, m.dataBlock(), generation);
+        }
+        return m;
     }
 
     /**
@@ -420,13 +444,13 @@ public final class ThinPool implements AutoCloseable {
 
     /**
      * Maps {@code virtualBlock} to a block from {@link #tryAllocate}; the caller holds the block's lock
-     * (exclusive). The read path's cache learns the new mapping here: an insert does not change the
-     * mapping generation.
+     * (exclusive). The cache learns the new mapping here, as the device's own (a fresh block, mapped at
+     * the current time): an insert does not change the mapping generation.
      */
     void insert(long devId, long virtualBlock, long dataBlock) {
         metadataChange(() -> {
             md.insert(devId, virtualBlock, dataBlock);
-            mappingCache.put(devId, virtualBlock, dataBlock, md.mappingGeneration());
+            mappingCache.putExclusive(devId, virtualBlock, dataBlock, md.mappingGeneration());
             return null;
         });
     }

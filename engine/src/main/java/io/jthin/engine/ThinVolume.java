@@ -173,6 +173,11 @@ public final class ThinVolume implements AutoCloseable {
         Lock bl = pool.blockLocks().of(devId, vblock).writeLock();
         bl.lock();
         try {
+            long own = pool.ownBlockOf(devId, vblock);
+            if (own >= 0) {
+                pool.data().write(own, inBlock, part);
+                return true;
+            }
             Mapping m = pool.lookup(devId, vblock);
             if (m != null && !m.shared()) {
                 pool.data().write(m.dataBlock(), inBlock, part);

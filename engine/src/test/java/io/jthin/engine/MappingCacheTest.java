@@ -17,6 +17,19 @@ class MappingCacheTest {
     }
 
     @Test
+    void onlyAWritersPutSaysTheBlockIsTheDevicesOwn() {
+        MappingCache c = new MappingCache();
+        c.put(1, 10, 777, 5);
+        assertEquals(MappingCache.MISS, c.getExclusive(1, 10, 5), "a read's lookup does not know about sharing");
+        c.putExclusive(1, 10, 777, 5);
+        assertEquals(777, c.getExclusive(1, 10, 5));
+        assertEquals(777, c.get(1, 10, 5), "reads use it too");
+        assertEquals(MappingCache.MISS, c.getExclusive(1, 10, 6), "another generation: a snapshot may share it now");
+        c.put(1, 10, 777, 5);
+        assertEquals(MappingCache.MISS, c.getExclusive(1, 10, 5), "a read's put replaced what the writer knew");
+    }
+
+    @Test
     void unmappedIsAnAnswerToo() {
         MappingCache c = new MappingCache();
         c.put(3, 4, -1, 0);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.jthin.allocator.OutOfDataSpaceException;
 import io.jthin.loopfile.BlockDevice;
 import io.jthin.loopfile.DeviceIOException;
 import io.jthin.loopfile.ForwardingBlockDevice;
@@ -16,12 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The read path's {@link MappingCache} never answers with a mapping that no longer holds. Each test
- * first reads a block (so its lookup is cached), then changes that block's mapping by one of the
- * ways the pool has — discard, copy-on-write, delete and re-create, rollback after a metadata
- * failure — and reads again. A cache that missed the change serves the old data block.
+ * The {@link MappingCache} never answers with a mapping that no longer holds. Each read test first
+ * reads a block (so its lookup is cached), then changes that block's mapping by one of the ways the
+ * pool has — discard, copy-on-write, delete and re-create, rollback after a metadata failure — and
+ * reads again. A cache that missed the change serves the old data block. Each write test first
+ * writes a block twice with no read between (so the cache holds it as the device's own, and the
+ * second write went in place from the cache), then changes it — snapshot, discard, rollback — and
+ * writes again. A cache that missed the change writes in place into a block that is now shared, or
+ * another device's, or no longer mapped.
  */
-class ReadCacheCoherenceTest {
+class MappingCacheCoherenceTest {
     private static final int BLOCK = 64 * 1024;
     private static final PoolOptions NO_TIMER = PoolOptions.defaults().withCommitInterval(Duration.ZERO);
 
@@ -107,17 +112,8 @@ class ReadCacheCoherenceTest {
      */
     @Test
     void aRollbackAfterAMetadataFailureIsSeen() {
-        MemoryBlockDevice data = new MemoryBlockDevice(64L * BLOCK);
-        MemoryBlockDevice meta = new MemoryBlockDevice(4L << 20);
-        try (ThinPool pool = ThinPool.create(data, meta, NO_TIMER)) {
-            pool.createThin(1);
-            pool.createThin(2);
-            try (ThinVolume v = pool.openVolume(2, 16L * BLOCK)) {
-                v.write(0, fill(2 * BLOCK, 0x77));
-            }
-        }
-        FailingNewReads failing = new FailingNewReads(meta.reopen());
-        try (ThinPool pool = ThinPool.open(data.reopen(), failing, NO_TIMER)) {
+        FailingNewReads failing = committedPoolWithTwoDevices();
+        try (ThinPool pool = ThinPool.open(failing.data, failing, NO_TIMER)) {
             ThinVolume v = pool.openVolume(1, 16L * BLOCK);
             v.write(0, fill(BLOCK, 0x11)); // not committed: the timer is off
             assertArrayEquals(fill(BLOCK, 0x11).array(), read(v, 0, BLOCK));
@@ -129,13 +125,92 @@ class ReadCacheCoherenceTest {
         }
     }
 
+    @Test
+    void aWriteAfterASnapshotCopiesTheBlockTheWriterOwnedBefore() {
+        try (ThinPool pool = memoryPool()) {
+            pool.createThin(1);
+            try (ThinVolume v = pool.openVolume(1, 16L * BLOCK)) {
+                v.write(0, fill(BLOCK, 0x11));
+                v.write(0, fill(BLOCK, 0x22)); // in place: the block is device 1's own
+                pool.createSnap(2, 1);
+                v.write(100, fill(10, 0x33)); // shared now: must copy
+                try (ThinVolume s = pool.openVolume(2, 16L * BLOCK)) {
+                    assertArrayEquals(fill(BLOCK, 0x22).array(), read(s, 0, BLOCK), "the snapshot keeps the block");
+                }
+                byte[] expected = fill(BLOCK, 0x22).array();
+                Arrays.fill(expected, 100, 110, (byte) 0x33);
+                assertArrayEquals(expected, read(v, 0, BLOCK));
+                assertEquals(2, pool.status().usedDataBlocks(), "the write copied the block");
+            }
+        }
+    }
+
+    @Test
+    void aWriteAfterADiscardDoesNotReachTheBlockAnotherDeviceGotSince() {
+        PoolOptions failWhenFull = NO_TIMER.withErrorIfNoSpace(true);
+        try (ThinPool pool = ThinPool.create(new MemoryBlockDevice(2L * BLOCK), new MemoryBlockDevice(4L << 20),
+                failWhenFull)) {
+            pool.createThin(1);
+            pool.createThin(2);
+            try (ThinVolume v = pool.openVolume(1, 16L * BLOCK); ThinVolume w = pool.openVolume(2, 16L * BLOCK)) {
+                v.write(0, fill(BLOCK, 0x11));
+                v.write(0, fill(BLOCK, 0x22));
+                assertEquals(1, v.discard(0, BLOCK));
+                pool.commit(); // the freed block may be allocated again
+                w.write(0, fill(2 * BLOCK, 0x55)); // both data blocks of the pool, the freed one among them
+                assertThrows(OutOfDataSpaceException.class, () -> v.write(0, fill(10, 0x66)),
+                        "block 0 of device 1 is unmapped and the pool is full");
+                assertArrayEquals(new byte[BLOCK], read(v, 0, BLOCK));
+                assertArrayEquals(fill(2 * BLOCK, 0x55).array(), read(w, 0, 2 * BLOCK), "device 2's blocks are untouched");
+            }
+        }
+    }
+
+    /** After a rollback the block written in the lost transaction is unmapped: a read-only pool cannot write it. */
+    @Test
+    void aWriteAfterARollbackIsNotServedFromTheLostMapping() {
+        FailingNewReads failing = committedPoolWithTwoDevices();
+        try (ThinPool pool = ThinPool.open(failing.data, failing, NO_TIMER)) {
+            ThinVolume v = pool.openVolume(1, 16L * BLOCK);
+            v.write(0, fill(BLOCK, 0x11)); // not committed: the timer is off
+            v.write(0, fill(BLOCK, 0x22));
+            failing.failNewReads = true;
+            assertThrows(DeviceIOException.class, () -> pool.delete(2));
+            assertEquals(PoolMode.READ_ONLY, pool.mode());
+            assertThrows(RuntimeException.class, () -> v.write(0, fill(BLOCK, 0x33)),
+                    "block 0 of device 1 is unmapped again, and a read-only pool allocates nothing");
+            assertArrayEquals(new byte[BLOCK], read(v, 0, BLOCK));
+            v.close();
+        }
+    }
+
+    /**
+     * A committed pool with devices 1 (empty) and 2 (two blocks written), reopened: its metadata
+     * device, not yet armed to fail, and its data device.
+     */
+    private static FailingNewReads committedPoolWithTwoDevices() {
+        MemoryBlockDevice data = new MemoryBlockDevice(64L * BLOCK);
+        MemoryBlockDevice meta = new MemoryBlockDevice(4L << 20);
+        try (ThinPool pool = ThinPool.create(data, meta, NO_TIMER)) {
+            pool.createThin(1);
+            pool.createThin(2);
+            try (ThinVolume v = pool.openVolume(2, 16L * BLOCK)) {
+                v.write(0, fill(2 * BLOCK, 0x77));
+            }
+        }
+        return new FailingNewReads(meta.reopen(), data.reopen());
+    }
+
     /** Reads of blocks already read pass; once armed, a read of any other block fails. */
     private static final class FailingNewReads extends ForwardingBlockDevice {
         private final Set<Long> seen = ConcurrentHashMap.newKeySet();
+        /** The pool's data device, carried along. */
+        final BlockDevice data;
         volatile boolean failNewReads;
 
-        FailingNewReads(BlockDevice delegate) {
+        FailingNewReads(BlockDevice delegate, BlockDevice data) {
             super(delegate);
+            this.data = data;
         }
 
         @Override
