@@ -93,6 +93,12 @@ public final class BenchCommand extends JthinSubcommand {
                     + "for the JIT to compile what they made hot.")
     long warmup;
 
+    @Option(names = "--warmup-offset", paramLabel = "OFFSET", converter = Converters.Size.class,
+            description = "Offset of the warm-up's first sequential request (default: the run's, -o). Another "
+                    + "offset keeps the warm-up off the blocks the run measures: a copy-on-write warm-up "
+                    + "otherwise leaves the run's shared blocks in the page cache.")
+    Long warmupOffset;
+
     @Option(names = "--settle", paramLabel = "SECONDS", defaultValue = "0",
             description = "Pause this long after the warm-up, before the timed run (default: ${DEFAULT-VALUE}). "
                     + "On a VM that returns free memory to its host, memory the warm-up freed is then returned "
@@ -133,6 +139,16 @@ public final class BenchCommand extends JthinSubcommand {
         }
     }
 
+    /** The warm-up's requests: the run's, {@code --warmup} of them, from {@code --warmup-offset}. */
+    private BenchOptions warmupOptions(BenchOptions o) {
+        BenchOptions w = o.withCount(warmup);
+        try {
+            return warmupOffset == null ? w : w.withStartOffset(warmupOffset);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     private Duration settleTime() {
         if (!(settle >= 0 && settle <= 3600)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--settle must be 0 to 3600 seconds, not " + settle);
@@ -144,7 +160,7 @@ public final class BenchCommand extends JthinSubcommand {
         try (BlockDevice d = direct ? DirectFile.open(raw) : SparseFile.open(raw);
                 VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
             if (warmup > 0) {
-                bench.run(BenchTarget.of(d), o.withCount(warmup));
+                bench.run(BenchTarget.of(d), warmupOptions(o));
                 CompilerQueue.awaitIdle(PoolBench.JIT_WAIT);
             }
             PoolBench.pause(settleTime());
@@ -156,7 +172,7 @@ public final class BenchCommand extends JthinSubcommand {
         try (BenchPool bp = BenchPool.open(pool.dir(), direct, opts -> commitInterval == null ? opts
                 : opts.withCommitInterval(Duration.ofMillis(Math.round(commitInterval * 1000))))) {
             long bytes = volumeSize != null ? volumeSize : bp.volumeSize(devId);
-            return PoolBench.run(bp.pool(), devId, bytes, o, warmup, settleTime());
+            return PoolBench.run(bp.pool(), devId, bytes, o, warmupOptions(o), settleTime());
         }
     }
 

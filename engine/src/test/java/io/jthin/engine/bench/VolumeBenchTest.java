@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jthin.engine.PoolOptions;
 import io.jthin.engine.ThinPool;
 import io.jthin.engine.ThinVolume;
+import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.MemoryBlockDevice;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.LongStream;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -157,6 +160,36 @@ class VolumeBenchTest {
             assertEquals(List.of(1L), p.deviceIds());
             p.createSnap(2, 1);
             assertTrue(!PoolBench.overwrites(p, 1, 4 * MIB, o), "after a snapshot the blocks are shared");
+        }
+    }
+
+    /** A copy-on-write warm-up from another offset reads other shared blocks than the measured run. */
+    @Test
+    void aWarmUpFromAnotherOffsetCopiesOtherBlocks() {
+        Set<Long> readBlocks = ConcurrentHashMap.newKeySet();
+        ForwardingBlockDevice data = new ForwardingBlockDevice(new MemoryBlockDevice("data", 64 * MIB)) {
+            @Override
+            public void read(long offsetBytes, ByteBuffer dst) {
+                readBlocks.add(offsetBytes / 65536);
+                super.read(offsetBytes, dst);
+            }
+        };
+        try (ThinPool p = ThinPool.create(data, new MemoryBlockDevice("meta", 16 * MIB),
+                PoolOptions.defaults().withCommitInterval(Duration.ZERO))) {
+            p.createThin(1);
+            try (ThinVolume v = p.openVolume(1, 4 * MIB)) {
+                v.write(0, ByteBuffer.allocate((int) (4 * MIB)));
+            }
+            p.createSnap(2, 1);
+            readBlocks.clear();
+            BenchOptions o = BenchOptions.defaults().withWrite(true).withCount(16).withStepBytes(65536);
+            BenchResult r = PoolBench.run(p, 2, 4 * MIB, o, o.withCount(8).withStartOffset(32 * 65536), Duration.ZERO);
+            assertEquals(16, r.requests());
+            Set<Long> expected = new TreeSet<>();
+            LongStream.concat(LongStream.range(0, 16), LongStream.range(32, 40))
+                    .forEach(vb -> expected.add(p.mapping(1, vb).dataBlock()));
+            assertEquals(expected, new TreeSet<>(readBlocks),
+                    "the run copied virtual blocks 0-15, the warm-up 32-39 (origin's data blocks)");
         }
     }
 
