@@ -25,6 +25,24 @@ class CliCommandsTest {
         return JsonParser.parseString(r.out()).getAsJsonObject();
     }
 
+    /** bench on a pool volume: without a warm-up, and with one from another offset; each request lands. */
+    @Test
+    void benchRunsWithAndWithoutAWarmUp() {
+        String pool = tmp.resolve("b").toString();
+        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "8m").ok("create");
+        Cli.run("thin", "create", "-p", pool, "--size", "4m", "0").ok("thin create");
+        JsonObject plain = json(Cli.run("bench", "-p", pool, "-w", "-s", "64k", "-c", "16", "--commit-interval", "0",
+                "--json").ok("bench without warm-up"));
+        assertEquals(16, plain.get("requests").getAsLong());
+        Cli.run("thin", "snapshot", "-p", pool, "1", "0").ok("snapshot");
+        JsonObject warmed = json(Cli.run("bench", "-p", pool, "1", "--volume-size", "4m", "-w", "-s", "4k", "-S", "64k",
+                "-c", "16", "--warmup", "8", "--warmup-offset", "2m", "--json").ok("bench with a warm-up elsewhere"));
+        assertEquals(16, warmed.get("requests").getAsLong());
+        JsonObject status = json(Cli.run("thin", "status", "--json", "-p", pool, "0").ok("status of the origin"));
+        assertEquals(16, status.get("mappedBlocks").getAsLong(), "the origin keeps the 16 blocks it was written");
+        Cli.run("check", "-p", pool).ok("check");
+    }
+
     @Test
     void poolOptionsStatusAndGrowth() throws IOException {
         String pool = tmp.resolve("p").toString();

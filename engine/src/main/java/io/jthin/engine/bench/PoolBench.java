@@ -37,17 +37,17 @@ public final class PoolBench {
     /** As {@link #run(ThinPool, long, long, BenchOptions, long)}, pausing {@code settle} between warm-up and run. */
     public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, long warmupRequests,
             Duration settle) {
-        return run(pool, devId, volumeBytes, o, o.withCount(warmupRequests), settle);
+        return run(pool, devId, volumeBytes, o, warmupRequests > 0 ? o.withCount(warmupRequests) : null, settle);
     }
 
     /**
-     * Runs {@code warmup} (its count may be 0: none; it may start elsewhere than {@code o}), then
-     * {@code settle}, then {@code o}, which is timed.
+     * Runs {@code warmup} (null: none; it may start elsewhere than {@code o}), then {@code settle},
+     * then {@code o}, which is timed.
      */
     public static BenchResult run(ThinPool pool, long devId, long volumeBytes, BenchOptions o, BenchOptions warmup,
             Duration settle) {
         try (VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
-            if (warmup.count() > 0) {
+            if (warmup != null) {
                 warmUp(bench, pool, devId, volumeBytes, warmup);
                 CompilerQueue.awaitIdle(JIT_WAIT);
             }

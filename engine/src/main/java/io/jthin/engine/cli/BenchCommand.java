@@ -139,8 +139,11 @@ public final class BenchCommand extends JthinSubcommand {
         }
     }
 
-    /** The warm-up's requests: the run's, {@code --warmup} of them, from {@code --warmup-offset}. */
+    /** The warm-up's requests: the run's, {@code --warmup} of them, from {@code --warmup-offset}; null for none. */
     private BenchOptions warmupOptions(BenchOptions o) {
+        if (warmup <= 0) {
+            return null;
+        }
         BenchOptions w = o.withCount(warmup);
         try {
             return warmupOffset == null ? w : w.withStartOffset(warmupOffset);
