@@ -162,8 +162,9 @@ public final class BenchCommand extends JthinSubcommand {
     private BenchResult runRaw(BenchOptions o) {
         try (BlockDevice d = direct ? DirectFile.open(raw) : SparseFile.open(raw);
                 VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
-            if (warmup > 0) {
-                bench.run(BenchTarget.of(d), warmupOptions(o));
+            BenchOptions w = warmupOptions(o);
+            if (w != null) {
+                bench.run(BenchTarget.of(d), w);
                 CompilerQueue.awaitIdle(PoolBench.JIT_WAIT);
             }
             PoolBench.pause(settleTime());
