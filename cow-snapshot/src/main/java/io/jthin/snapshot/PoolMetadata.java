@@ -675,7 +675,7 @@ public final class PoolMetadata implements AutoCloseable {
                     again.replay(id, v);
                 } else {
                     MappingRuns runs = rootUses.get(root) > 1 ? new MappingRuns(MAX_RECORDED_RUNS) : null;
-                    bottomLevel.forEachOnce(root, 0, Long.MAX_VALUE, (vb, raw) -> {
+                    bottomLevel.forEachOnceRaw(root, 0, Long.MAX_VALUE, (vb, raw) -> {
                         long dataBlock = BlockTime.dataBlockOf(raw);
                         long time = BlockTime.timeOf(raw);
                         v.mapping(id, vb, dataBlock, time);

@@ -70,6 +70,19 @@ public final class BTree<V> {
         boolean visit(long key, V value);
     }
 
+    /** An {@link EntryVisitor} of a tree with 8-byte values, given each value as its raw 64 bits (no object per entry). */
+    @FunctionalInterface
+    public interface RawEntryVisitor {
+        /** Returns false to stop the visit. */
+        boolean visit(long key, long rawValue);
+    }
+
+    /** One leaf entry as the range walk finds it: its key, and its value at {@code valueOffset} of {@code b}. */
+    @FunctionalInterface
+    private interface LeafEntry {
+        boolean accept(long key, ReadBlock b, int valueOffset);
+    }
+
     public interface NodeVisitor {
         void visit(NodeInfo node);
     }
@@ -100,12 +113,24 @@ public final class BTree<V> {
 
     /** Reads node {@code nr} with its header validated against this tree. */
     ReadBlock readNode(long nr) {
-        return readNode(nr, false);
+        return readNode(nr, null, 0);
     }
 
-    /** {@link #readNode}; {@code once}: through {@link TransactionManager#readOnce} (not cached when read from the device). */
-    private ReadBlock readNode(long nr, boolean once) {
-        ReadBlock b = once ? tm.readOnce(nr, BlockType.BTREE_NODE) : tm.read(nr, BlockType.BTREE_NODE);
+    /**
+     * {@link #readNode}; with {@code frames} (a read-once walk), through {@link TransactionManager#readOnce}
+     * into the walk's buffer for {@code depth}: not cached when read from the device, and no new
+     * buffer per node.
+     */
+    private ReadBlock readNode(long nr, MetadataBlock[] frames, int depth) {
+        ReadBlock b;
+        if (frames == null) {
+            b = tm.read(nr, BlockType.BTREE_NODE);
+        } else {
+            if (frames[depth] == null) {
+                frames[depth] = MetadataBlock.scratch();
+            }
+            b = tm.readOnce(nr, BlockType.BTREE_NODE, frames[depth]);
+        }
         NodeHeader.validate(b, leafValueSize);
         return b;
     }
@@ -369,7 +394,7 @@ public final class BTree<V> {
         if (fromKey >= toKeyExclusive) {
             return true;
         }
-        return forEach(root, fromKey, toKeyExclusive, visitor, 0, false);
+        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, null);
     }
 
     /**
@@ -381,14 +406,34 @@ public final class BTree<V> {
         if (fromKey >= toKeyExclusive) {
             return true;
         }
-        return forEach(root, fromKey, toKeyExclusive, visitor, 0, true);
+        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, new MetadataBlock[MAX_DEPTH]);
     }
 
-    private boolean forEach(long nr, long from, long to, EntryVisitor<V> visitor, int depth, boolean once) {
+    /**
+     * {@link #forEachOnce} of a tree with 8-byte values, handing each value over as its raw bits: a
+     * dump of 1 M mappings otherwise boxes 1 M {@code Long}s.
+     */
+    public boolean forEachOnceRaw(long root, long fromKey, long toKeyExclusive, RawEntryVisitor visitor) {
+        if (valueType.size() != Long.BYTES) {
+            throw new IllegalStateException("a raw visit needs 8-byte values; this tree's are " + valueType.size() + " bytes");
+        }
+        if (fromKey >= toKeyExclusive) {
+            return true;
+        }
+        return forEach(root, fromKey, toKeyExclusive, (k, b, at) -> visitor.visit(k, b.getLong(at)), 0,
+                new MetadataBlock[MAX_DEPTH]);
+    }
+
+    private LeafEntry entryOf(EntryVisitor<V> visitor) {
+        return (k, b, at) -> visitor.visit(k, valueType.read(b, at));
+    }
+
+    /** The range walk; {@code frames}: read-once into per-depth buffers (null: through the cache). */
+    private boolean forEach(long nr, long from, long to, LeafEntry visitor, int depth, MetadataBlock[] frames) {
         if (depth >= MAX_DEPTH) {
             throw tooDeep(nr);
         }
-        ReadBlock b = readNode(nr, once);
+        ReadBlock b = readNode(nr, frames, depth);
         int n = NodeHeader.nrEntries(b);
         int i = lowerBound(b, n, from);
         if (NodeHeader.isLeaf(b)) {
@@ -400,14 +445,14 @@ public final class BTree<V> {
                 if (k >= to) {
                     return true;
                 }
-                if (!visitor.visit(k, valueType.read(b, valueOffset(b, i)))) {
+                if (!visitor.accept(k, b, valueOffset(b, i))) {
                     return false;
                 }
             }
             return true;
         }
         for (i = Math.max(i, 0); i < n && key(b, i) < to; i++) {
-            if (!forEach(child(b, i), from, to, visitor, depth + 1, once)) {
+            if (!forEach(child(b, i), from, to, visitor, depth + 1, frames)) {
                 return false;
             }
         }

@@ -116,6 +116,17 @@ public final class BlockManager implements AutoCloseable {
      * CPU of checking 1 M mappings).
      */
     public MetadataBlock readOnce(long nr, BlockType type) {
+        return readOnce(nr, type, null);
+    }
+
+    /**
+     * {@link #readOnce(long, BlockType)}, reading a block that is not held anywhere into {@code scratch}
+     * (from {@link MetadataBlock#scratch()}; null: a new buffer) instead of a new buffer: the caller
+     * reuses it once done with the block, and for a walk of 1 M mappings that is 35 MB less to
+     * allocate (the young collection and the page faults of fresh heap it cost). The block returned
+     * is {@code scratch} or one held elsewhere; either way it is valid until {@code scratch} is reused.
+     */
+    public MetadataBlock readOnce(long nr, BlockType type, MetadataBlock scratch) {
         MetadataBlock b = dirty.isEmpty() ? null : dirty.get(nr);
         if (b == null) {
             b = front.getAcquire((int) nr & (front.length() - 1));
@@ -124,7 +135,7 @@ public final class BlockManager implements AutoCloseable {
             }
         }
         if (b == null) {
-            b = readFromDevice(nr);
+            b = scratch == null ? readFromDevice(nr) : readFromDevice(nr, scratch);
             b.verify(type);
             return b;
         }
@@ -142,6 +153,14 @@ public final class BlockManager implements AutoCloseable {
         device.read(nr * MetadataBlock.SIZE, ByteBuffer.wrap(data));
         reads++;
         return new MetadataBlock(nr, data, null);
+    }
+
+    private MetadataBlock readFromDevice(long nr, MetadataBlock into) {
+        checkBounds(nr, null);
+        into.reuseAt(nr);
+        device.read(nr * MetadataBlock.SIZE, ByteBuffer.wrap(into.array()));
+        reads++;
+        return into;
     }
 
     private void checkBounds(long nr, BlockType type) {

@@ -35,6 +35,20 @@ public final class MetadataBlock implements WriteBlock {
         this.type = type;
     }
 
+    /**
+     * A buffer for {@link BlockManager#readOnce(long, BlockType, MetadataBlock)}: a walk that visits
+     * each block once reads into a few of these rather than allocating 4 KiB per block.
+     */
+    public static MetadataBlock scratch() {
+        return new MetadataBlock(-1, new byte[SIZE], null);
+    }
+
+    /** Makes this (scratch) block stand for block {@code nr}, type not yet validated, before its bytes are read in. */
+    void reuseAt(long nr) {
+        this.location = nr;
+        this.type = null;
+    }
+
     static MetadataBlock zeroed(long location, BlockType type) {
         return new MetadataBlock(location, new byte[SIZE], type);
     }

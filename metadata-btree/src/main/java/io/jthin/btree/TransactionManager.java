@@ -91,6 +91,11 @@ public final class TransactionManager {
         return bm.readOnce(nr, type);
     }
 
+    /** {@link #readOnce(long, BlockType)} into a reusable buffer (see {@link BlockManager#readOnce(long, BlockType, MetadataBlock)}). */
+    public ReadBlock readOnce(long nr, BlockType type, MetadataBlock scratch) {
+        return bm.readOnce(nr, type, scratch);
+    }
+
     /** A writable version of {@code nr}: the block itself if it is a shadow of this transaction and unshared, else a copy. */
     public Shadow shadow(long nr, BlockType type) {
         long count = sm.refCount(nr);

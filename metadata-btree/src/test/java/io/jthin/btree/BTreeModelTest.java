@@ -309,14 +309,27 @@ class BTreeModelTest {
             long b = rnd.nextBoolean() ? a + rnd.nextInt(20_000) : randomKey();
             int stopAfter = rnd.nextInt(4) == 0 ? rnd.nextInt(1, 50) : Integer.MAX_VALUE;
             boolean once = rnd.nextBoolean(); // forEachOnce: the same walk, uncached reads (dirty blocks still win)
-            op((once ? "forEachOnce [" : "forEach [") + a + ", " + b + ") stop after " + stopAfter);
+            boolean raw = once && rnd.nextBoolean(); // forEachOnceRaw: the same, values as their raw 64 bits
+            if (raw && valueSize != Long.BYTES) {
+                op("forEachOnceRaw of " + valueSize + "-byte values");
+                boolean refused = false;
+                try {
+                    tree.forEachOnceRaw(root, a, b, (k, v) -> true);
+                } catch (IllegalStateException e) {
+                    refused = true;
+                }
+                check(refused, "a raw visit of " + valueSize + "-byte values was not refused");
+                return;
+            }
+            op((raw ? "forEachOnceRaw [" : once ? "forEachOnce [" : "forEach [") + a + ", " + b + ") stop after " + stopAfter);
             opKey = -1;
             List<Map.Entry<Long, Long>> seen = new ArrayList<>();
             BTree.EntryVisitor<Long> collect = (k, v) -> {
                 seen.add(Map.entry(k, v));
                 return seen.size() < stopAfter;
             };
-            boolean completed = once ? tree.forEachOnce(root, a, b, collect) : tree.forEach(root, a, b, collect);
+            boolean completed = raw ? tree.forEachOnceRaw(root, a, b, collect::visit)
+                    : once ? tree.forEachOnce(root, a, b, collect) : tree.forEach(root, a, b, collect);
             List<Map.Entry<Long, Long>> expected = new ArrayList<>();
             if (a < b) {
                 for (Map.Entry<Long, Long> e : model.subMap(a, true, b, false).entrySet()) {

@@ -75,6 +75,31 @@ class BlockManagerFrontTest {
     }
 
     @Test
+    void readOnceIntoAScratchReusesItAndStillVerifies() {
+        write(7, 70);
+        write(9, 90);
+        write(11, 110);
+        BlockManager fresh = new BlockManager(device, 64L * (MetadataBlock.SIZE + 128)); // nothing cached
+        long before = fresh.readCount();
+        MetadataBlock scratch = MetadataBlock.scratch();
+        MetadataBlock first = fresh.readOnce(7, BlockType.BTREE_NODE, scratch);
+        assertSame(scratch, first, "a block held nowhere is read into the scratch");
+        assertEquals(70, first.getLong(64));
+        assertEquals(7, first.location());
+        assertSame(scratch, fresh.readOnce(9, BlockType.BTREE_NODE, scratch));
+        assertEquals(90, scratch.getLong(64), "the next read replaces the content");
+        assertEquals(9, scratch.location());
+
+        MetadataBlock cached = fresh.read(11, BlockType.BTREE_NODE);
+        assertSame(cached, fresh.readOnce(11, BlockType.BTREE_NODE, scratch), "a cached block is served as it is");
+        assertEquals(90, scratch.getLong(64), "and the scratch is left alone");
+
+        assertThrows(ChecksumException.class, () -> fresh.readOnce(7, BlockType.BITMAP, scratch), "verified as the type asked");
+        assertEquals(70, fresh.readOnce(7, BlockType.BTREE_NODE, scratch).getLong(64), "a scratch that failed is usable again");
+        assertEquals(before + 5, fresh.readCount(), "7, 9, 11, 7 (refused), 7: blocks read into the scratch are not cached");
+    }
+
+    @Test
     void superblockWritesReplaceTheFrontEntry() {
         MetadataBlock sb = MetadataBlock.zeroed(0, BlockType.SUPERBLOCK);
         sb.putLong(64, 7);

@@ -57,6 +57,8 @@ public final class MetadataChecker {
     private final CheckReport report = new CheckReport();
     private CheckTreeWalker walker;
     private RefCounts expectedData;
+    /** The values of the mapping leaf being read (mapping leaves are read one at a time, never nested). */
+    private long[] leafValues = new long[0];
     /** Data blocks the data device holds, −1 when unknown. */
     private long dataDeviceBlocks = -1;
 
@@ -233,24 +235,24 @@ public final class MetadataChecker {
     private Devices devices(Superblock sb, String prefix) {
         Map<Long, DeviceDetails> details = new TreeMap<>();
         var d = walker.walk(sb.deviceDetailsRoot, CheckTreeWalker.Tree.DETAILS, prefix + "device details tree", true,
-                (nr, b, keys, start, size) -> { });
+                (nr, b, keys, n, start, size) -> { });
         if (d != null) {
-            walker.entries(sb.deviceDetailsRoot, (nr, b, keys, start, size) -> {
-                for (int i = 0; i < keys.length; i++) {
+            walker.entries(sb.deviceDetailsRoot, (nr, b, keys, n, start, size) -> {
+                for (int i = 0; i < n; i++) {
                     details.put(keys[i], DeviceDetails.VALUE_TYPE.read(b, start + size * i));
                 }
             });
         }
         Map<Long, Long> roots = new TreeMap<>();
         var t = walker.walk(sb.dataMappingRoot, CheckTreeWalker.Tree.TOP, prefix + "top-level mapping tree", true,
-                (nr, b, keys, start, size) -> {
-                    for (int i = 0; i < keys.length; i++) {
+                (nr, b, keys, n, start, size) -> {
+                    for (int i = 0; i < n; i++) {
                         walker.reference(b.getLong(start + size * i), prefix + "mapping tree root of device " + keys[i]);
                     }
                 });
         if (t != null) {
-            walker.entries(sb.dataMappingRoot, (nr, b, keys, start, size) -> {
-                for (int i = 0; i < keys.length; i++) {
+            walker.entries(sb.dataMappingRoot, (nr, b, keys, n, start, size) -> {
+                for (int i = 0; i < n; i++) {
                     roots.put(keys[i], b.getLong(start + size * i));
                 }
             });
@@ -305,10 +307,13 @@ public final class MetadataChecker {
         }
     }
 
-    private void mappingLeaf(long nr, io.jthin.btree.ReadBlock b, long[] keys, int start, int size) {
-        long[] values = new long[keys.length]; // size is 8: the walker checked the leaf's value size
-        b.getLongs(start, values, 0, values.length);
-        for (int i = 0; i < keys.length; i++) {
+    private void mappingLeaf(long nr, io.jthin.btree.ReadBlock b, long[] keys, int n, int start, int size) {
+        if (leafValues.length < n) {
+            leafValues = new long[Math.max(n, 256)];
+        }
+        long[] values = leafValues; // size is 8: the walker checked the leaf's value size
+        b.getLongs(start, values, 0, n);
+        for (int i = 0; i < n; i++) {
             long dataBlock = BlockTime.dataBlockOf(values[i]);
             if (dataBlock >= report.dataBlocks) {
                 report.error("bounds", "mapping leaf " + nr + ": virtual block " + keys[i] + " maps to data block "

@@ -93,8 +93,8 @@ final class SpaceMapCheck {
         SpaceMapCheck m = new SpaceMapCheck("data space map", false, root, (int) nrBitmaps);
         TreeMap<Long, IndexEntry> index = new TreeMap<>();
         var s = walker.walk(root.bitmapRoot(), CheckTreeWalker.Tree.INDEX, "data space map index tree", true,
-                (nr, b, keys, start, size) -> {
-                    for (int i = 0; i < keys.length; i++) {
+                (nr, b, keys, n, start, size) -> {
+                    for (int i = 0; i < n; i++) {
                         try {
                             index.put(keys[i], IndexEntry.decode(b, start + size * i));
                         } catch (IllegalArgumentException e) {
@@ -147,8 +147,8 @@ final class SpaceMapCheck {
 
     private void readOverflow(long overflowRoot, CheckTreeWalker walker, CheckReport report) {
         var s = walker.walk(overflowRoot, CheckTreeWalker.Tree.OVERFLOW, name + " overflow tree", true,
-                (nr, b, keys, start, size) -> {
-                    for (int i = 0; i < keys.length; i++) {
+                (nr, b, keys, n, start, size) -> {
+                    for (int i = 0; i < n; i++) {
                         overflow.put(keys[i], b.getUnsignedInt(start + size * i));
                     }
                 });

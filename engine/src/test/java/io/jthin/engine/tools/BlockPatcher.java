@@ -30,6 +30,7 @@ final class BlockPatcher {
     static final int SMR_NR_ALLOCATED = 8;
     static final int SMR_BITMAP_ROOT = 16;
     /** B-tree node header (§4.1). */
+    static final int NODE_FLAGS = 4;
     static final int NODE_NR_ENTRIES = 16;
     static final int NODE_MAX_ENTRIES = 20;
     static final int NODE_KEYS = 32;
