@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,7 +29,9 @@ import java.util.Locale;
  * map DIR ID N [scattered]              maps blocks 0..N-1 of ID to new data blocks (metadata only; no data written);
  *                                       scattered: in random order, so that no two neighbours are contiguous in the
  *                                       data device (an aged pool: thin_dump prints N single mappings, not one range)
- * snaptime DIR ORIGIN REPS              REPS × (create_snap of ORIGIN incl. its commit); prints the median and all times in µs
+ * snaptime DIR ORIGIN REPS [DIR2...]    REPS × (create_snap of ORIGIN incl. its commit); prints the median and all times in µs;
+ *                                       with more pools, all open in one process and their snapshots taken in turn (one
+ *                                       line each, in order): the disk's drift between runs then weighs on them alike
  * heap DIR ID VOLUME_BYTES              opens the pool with default options, looks up every mapped block of a
  *                                       VOLUME_BYTES volume (reads every 64th), then prints the heap in use after GC
  *                                       (run with -Xmx256m)
@@ -49,7 +53,13 @@ public final class Fixtures {
             case "delete" -> withPool(dir, p -> p.delete(Long.parseLong(args[2])));
             case "map" -> map(dir, Long.parseLong(args[2]), Long.parseLong(args[3]),
                     args.length > 4 && args[4].equals("scattered"));
-            case "snaptime" -> snapTime(dir, Long.parseLong(args[2]), Integer.parseInt(args[3]));
+            case "snaptime" -> {
+                List<Path> dirs = new ArrayList<>(List.of(dir));
+                for (int i = 4; i < args.length; i++) {
+                    dirs.add(Path.of(args[i]));
+                }
+                snapTime(dirs, Long.parseLong(args[2]), Integer.parseInt(args[3]));
+            }
             case "heap" -> heap(dir, Long.parseLong(args[2]), Long.parseLong(args[3]));
             default -> {
                 System.err.println("unknown verb " + args[0]);
@@ -109,27 +119,45 @@ public final class Fixtures {
         }
     }
 
-    static void snapTime(Path dir, long origin, int reps) throws Exception {
-        long[] micros = new long[reps];
-        withPool(dir, p -> {
+    static void snapTime(List<Path> dirs, long origin, int reps) throws Exception {
+        List<ThinPool> pools = new ArrayList<>();
+        long[][] micros = new long[dirs.size()][reps];
+        try {
+            for (Path dir : dirs) {
+                LoopLvmLayout l = LoopLvmLayout.of(dir);
+                pools.add(ThinPool.open(SparseFile.open(l.dataFile()), SparseFile.open(l.metadataFile()), quiet()));
+            }
             long base = 1_000_000;
             for (int i = 0; i < 1000; i++) { // warm the code path (JIT), untimed: a pool lives long
-                p.createSnap(base + i, origin);
-                p.delete(base + i);
+                for (ThinPool p : pools) {
+                    p.createSnap(base + i, origin);
+                    p.delete(base + i);
+                }
             }
             for (int i = 0; i < reps; i++) {
-                long t0 = System.nanoTime();
-                p.createSnap(base + 10 + i, origin);
-                micros[i] = (System.nanoTime() - t0) / 1000;
+                for (int d = 0; d < pools.size(); d++) {
+                    long t0 = System.nanoTime();
+                    pools.get(d).createSnap(base + 10 + i, origin);
+                    micros[d][i] = (System.nanoTime() - t0) / 1000;
+                }
             }
-            for (int i = 0; i < reps; i++) {
-                p.delete(base + 10 + i);
+            for (ThinPool p : pools) {
+                for (int i = 0; i < reps; i++) {
+                    p.delete(base + 10 + i);
+                }
+                p.commit();
             }
-        });
-        long[] sorted = micros.clone();
-        Arrays.sort(sorted);
-        System.out.printf(Locale.ROOT, "{\"median_us\":%d,\"min_us\":%d,\"max_us\":%d,\"all_us\":%s}%n",
-                sorted[reps / 2], sorted[0], sorted[reps - 1], Arrays.toString(micros));
+        } finally {
+            for (ThinPool p : pools) {
+                p.close();
+            }
+        }
+        for (long[] m : micros) {
+            long[] sorted = m.clone();
+            Arrays.sort(sorted);
+            System.out.printf(Locale.ROOT, "{\"median_us\":%d,\"min_us\":%d,\"max_us\":%d,\"all_us\":%s}%n",
+                    sorted[reps / 2], sorted[0], sorted[reps - 1], Arrays.toString(m));
+        }
     }
 
     /**
