@@ -153,7 +153,7 @@ L.append("W6 — snapshot creation (µs, median; lower is better):")
 L.append("")
 L.append("| engine | 1 GiB mapped | 64 GiB mapped | 64 GiB ÷ 1 GiB |")
 L.append("|---|---:|---:|---:|")
-names = {"jthin-create_snap": "jthin create_snap, in-process, with its commit (fdatasync)",
+names = {"jthin-create_snap": "jthin create_snap, in-process, with its commit (fdatasync); both sizes in one process, alternating",
          "jthin-thin-snapshot-process": "`jthin thin snapshot` process (JVM start included)",
          "qcow2-snapshot-c": "`qemu-img snapshot -c` process (preallocation=metadata images)"}
 for e, d in w6.items():
