@@ -135,7 +135,7 @@ public final class BlockManager implements AutoCloseable {
             }
         }
         if (b == null) {
-            b = scratch == null ? readFromDevice(nr) : readFromDevice(nr, scratch);
+            b = readFromDevice(nr, scratch == null ? MetadataBlock.scratch() : scratch);
             b.verify(type);
             return b;
         }
@@ -148,13 +148,10 @@ public final class BlockManager implements AutoCloseable {
     }
 
     private MetadataBlock readFromDevice(long nr) {
-        checkBounds(nr, null);
-        byte[] data = new byte[MetadataBlock.SIZE];
-        device.read(nr * MetadataBlock.SIZE, ByteBuffer.wrap(data));
-        reads++;
-        return new MetadataBlock(nr, data, null);
+        return readFromDevice(nr, MetadataBlock.scratch());
     }
 
+    /** Reads block {@code nr} into {@code into} (a fresh or reused buffer), not yet validated. */
     private MetadataBlock readFromDevice(long nr, MetadataBlock into) {
         checkBounds(nr, null);
         into.reuseAt(nr);
