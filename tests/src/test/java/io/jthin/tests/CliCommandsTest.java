@@ -25,6 +25,34 @@ class CliCommandsTest {
         return JsonParser.parseString(r.out()).getAsJsonObject();
     }
 
+    /**
+     * -V and --help on the root and on subcommands, annotated ones (pool, thin create) and those whose
+     * picocli model is built by calls (the metadata tools): the same standard options, --debug inherited.
+     */
+    @Test
+    void everyCommandHasVersionHelpAndDebug() {
+        for (String[] command : new String[][] {{}, {"check"}, {"dump"}, {"ls"}, {"delta"}, {"pool"}, {"thin", "create"}}) {
+            String name = String.join(" ", command);
+            String[] version = Arrays.copyOf(command, command.length + 1);
+            version[command.length] = "-V";
+            assertEquals("jthin 0.1.0", Cli.run(version).ok(name + " -V").out().strip(), name + " -V");
+            String[] help = Arrays.copyOf(command, command.length + 1);
+            help[command.length] = "--help";
+            String usage = Cli.run(help).ok(name + " --help").out();
+            assertTrue(usage.startsWith("Usage: jthin" + (name.isEmpty() ? "" : " " + name) + " "), usage);
+            for (String option : new String[] {"  -h, --help ", "  -V, --version ", "      --debug "}) {
+                assertTrue(usage.contains(option), () -> name + " --help lacks '" + option + "':\n" + usage);
+            }
+        }
+        String check = Cli.run("check", "--help").ok("check --help").out();
+        for (String part : new String[] {"[METADATA]", "-p, --pool=DIR", "The pool directory", "-q, --quiet",
+            "--super-block-only", "--skip-mappings", "--json"}) {
+            assertTrue(check.replace("\n", " ").replaceAll(" +", " ").contains(part), () -> "check --help lacks " + part + ":\n" + check);
+        }
+        Cli.run("delta", "--thin1", "1").fails(2, "Missing required option: '--thin2=B'");
+        Cli.run("dump", "--dev-id", "-1").fails(2, "is not a thin device id");
+    }
+
     /** bench on a pool volume: without a warm-up, and with one from another offset; each request lands. */
     @Test
     void benchRunsWithAndWithoutAWarmUp() {

@@ -1,6 +1,7 @@
 package io.jthin.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -51,6 +52,32 @@ class CliStartupTest {
         List<String> libc = initialised.stream().filter(c -> c.startsWith("io/jthin/loopfile/LibC") && !c.endsWith("$Platform")).toList();
         assertTrue(libc.isEmpty(), () -> "a read-only check of heap-buffer reads linked libc through FFM (tens of ms of "
                 + "method-handle spinning): " + libc);
+    }
+
+    /**
+     * The metadata tools' picocli models are built by calls (SpecBuilder): reading a model from
+     * annotations costs a proxy class per annotation type and reflective field access, ~60 ms of a
+     * check. picocli's {@code TypedMember} wraps each annotated field or method it reads, so it is
+     * loaded exactly when a model comes from annotations; {@code pool status} (annotated) shows it is.
+     * Run without the AOT cache, which would load every class it holds at start.
+     */
+    @Test
+    void theMetadataToolsReadNoAnnotationsForTheirCommandLine() throws IOException, InterruptedException {
+        String pool = tmp.resolve("pool").toString();
+        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "4m").ok("create");
+        Cli.run("thin", "create", "-p", pool, "1", "--size", "1m").ok("thin create 1");
+        Cli.run("thin", "create", "-p", pool, "2", "--size", "1m").ok("thin create 2");
+        String typedMember = "picocli.CommandLine$Model$TypedMember";
+        for (List<String> tool : List.of(List.of("check", "-q"), List.of("dump"), List.of("ls"),
+                List.of("delta", "--thin1", "1", "--thin2", "2"))) {
+            List<String> args = new ArrayList<>(tool);
+            args.addAll(List.of("-p", pool));
+            List<String> loaded = classesLoadedWithoutCache(args.toArray(String[]::new));
+            assertTrue(loaded.contains("picocli.CommandLine"), () -> tool + " parsed its command line with picocli");
+            assertFalse(loaded.contains(typedMember), () -> tool + " read a picocli model from annotations");
+        }
+        assertTrue(classesLoadedWithoutCache("pool", "status", "-p", pool).contains(typedMember),
+                "pool status, whose model is annotated, loads " + typedMember);
     }
 
     /** Chronicle's native POSIX binding and its ASM: in the jar, never loaded (see the test above). */
@@ -111,6 +138,18 @@ class CliStartupTest {
         cmd.addAll(List.of(args));
         // Lines look like "[0.081s][info][class,load] picocli.CommandLine source: file:/…/jthin-cli.jar".
         return logOf("class+load", cmd.toArray(String[]::new)).stream()
+                .map(l -> l.substring(l.lastIndexOf(']') + 1).trim())
+                .map(l -> l.contains(" ") ? l.substring(0, l.indexOf(' ')) : l)
+                .toList();
+    }
+
+    /** As {@link #classesLoadedBy}, without the AOT cache (JTHIN_JAVA_OPTS naming -Xshare turns it off). */
+    private List<String> classesLoadedWithoutCache(String... args) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(tmp, "jvm", ".log");
+        List<String> cmd = new ArrayList<>(List.of(root().resolve("jthin").toString()));
+        cmd.addAll(List.of(args));
+        runWith("-Xshare:auto -Xlog:class+load=info:file=" + log, cmd.toArray(String[]::new));
+        return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                 .map(l -> l.substring(l.lastIndexOf(']') + 1).trim())
                 .map(l -> l.contains(" ") ? l.substring(0, l.indexOf(' ')) : l)
                 .toList();

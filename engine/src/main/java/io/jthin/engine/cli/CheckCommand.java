@@ -10,40 +10,36 @@ import io.jthin.loopfile.SparseFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jthin check}: thin_check, and stricter (data reference counts, mapped_blocks, bounds). */
-@Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check the metadata (thin_check, and stricter).",
-            "Also recounts data references, mapped_blocks, data block bounds and the space map figures. "
-                + "Exit 0 when clean, 1 with each problem named."})
 final class CheckCommand extends JthinSubcommand {
-    @Mixin
-    MetadataArgs metadata;
-
-    @Option(names = {"-q", "--quiet"}, description = "Print nothing; the exit code tells.")
-    boolean quiet;
-
-    @Option(names = "--super-block-only", description = "Check only the superblock.")
-    boolean superBlockOnly;
-
-    @Option(names = "--skip-mappings", description = "Do not walk the devices' mapping trees (no count comparison).")
-    boolean skipMappings;
-
-    @Option(names = "--json", description = "Print the report as JSON.")
-    boolean json;
+    static CommandSpec spec() {
+        CheckCommand c = new CheckCommand();
+        c.spec = MetadataArgs.addTo(new SpecBuilder("check", c)
+                .description("Check the metadata (thin_check, and stricter).",
+                        "Also recounts data references, mapped_blocks, data block bounds and the space map figures. "
+                                + "Exit 0 when clean, 1 with each problem named."))
+                .flag("Print nothing; the exit code tells.", "-q", "--quiet")
+                .flag("Check only the superblock.", "--super-block-only")
+                .flag("Do not walk the devices' mapping trees (no count comparison).", "--skip-mappings")
+                .flag("Print the report as JSON.", "--json")
+                .build();
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws IOException {
+        MetadataArgs metadata = MetadataArgs.of(this);
+        boolean superBlockOnly = flag("--super-block-only");
+        boolean skipMappings = flag("--skip-mappings");
         Path file;
         long dataBytes = -1;
-        if (metadata.file != null) {
-            file = metadata.file;
+        if (metadata.file() != null) {
+            file = metadata.file();
         } else {
-            PoolDirectory.requirePool(metadata.pool.dir());
-            LoopLvmLayout layout = LoopLvmLayout.of(metadata.pool.dir());
+            PoolDirectory.requirePool(metadata.poolDir());
+            LoopLvmLayout layout = LoopLvmLayout.of(metadata.poolDir());
             file = layout.metadataFile();
             dataBytes = Files.size(layout.dataFile());
         }
@@ -51,7 +47,7 @@ final class CheckCommand extends JthinSubcommand {
         try (SparseFile f = SparseFile.openReadOnly(file)) {
             r = MetadataChecker.check(f, new MetadataChecker.Options(superBlockOnly, skipMappings, dataBytes));
         }
-        if (json) {
+        if (flag("--json")) {
             JsonObject o = new JsonObject();
             o.addProperty("clean", r.clean());
             o.addProperty("errors", r.errors());
@@ -74,7 +70,7 @@ final class CheckCommand extends JthinSubcommand {
             }
             o.add("problems", problems);
             printJson(o);
-        } else if (!quiet) {
+        } else if (!flag("--quiet")) {
             for (CheckReport.Problem p : r.problems()) {
                 (p.severity() == CheckReport.Severity.ERROR ? err() : out()).println(p);
             }

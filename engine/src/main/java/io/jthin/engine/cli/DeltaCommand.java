@@ -6,36 +6,36 @@ import io.jthin.snapshot.PoolMetadata;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code jthin delta --thin1 A --thin2 B}: thin_delta's XML. */
-@Command(name = "delta", mixinStandardHelpOptions = true,
-        description = {"Compare two thin devices (thin_delta).", "Prints same, different, left_only and right_only ranges as XML."})
 final class DeltaCommand extends JthinSubcommand {
-    @Mixin
-    MetadataArgs metadata;
+    static CommandSpec spec() {
+        DeltaCommand c = new DeltaCommand();
+        c.spec = MetadataArgs.addTo(new SpecBuilder("delta", c)
+                .description("Compare two thin devices (thin_delta).",
+                        "Prints same, different, left_only and right_only ranges as XML."))
+                .option(device("Left device.", "A", "--thin1", "--snap1"))
+                .option(device("Right device.", "B", "--thin2", "--snap2"))
+                .flag("Show the data blocks of every range.", "--verbose")
+                .flag("Compare in the held metadata snapshot.", "-m", "--metadata-snap")
+                .build();
+        return c.spec;
+    }
 
-    @Option(names = {"--thin1", "--snap1"}, required = true, paramLabel = "A", converter = Converters.DeviceId.class,
-            description = "Left device.")
-    long thin1;
-
-    @Option(names = {"--thin2", "--snap2"}, required = true, paramLabel = "B", converter = Converters.DeviceId.class,
-            description = "Right device.")
-    long thin2;
-
-    @Option(names = "--verbose", description = "Show the data blocks of every range.")
-    boolean verbose;
-
-    @Option(names = {"-m", "--metadata-snap"}, description = "Compare in the held metadata snapshot.")
-    boolean metadataSnap;
+    private static OptionSpec.Builder device(String description, String label, String... names) {
+        return OptionSpec.builder(names).required(true).paramLabel(label).type(Long.class)
+                .converters(new Converters.DeviceId()).description(description);
+    }
 
     @Override
     public Integer call() throws IOException {
+        MetadataArgs metadata = MetadataArgs.of(this);
         try (PoolMetadata md = metadata.open()) {
             OutputStreamWriter w = new OutputStreamWriter(out(), StandardCharsets.UTF_8);
-            ThinDelta.write(MetadataWalk.of(md), thin1, thin2, metadataSnap, verbose, w);
+            ThinDelta.write(MetadataWalk.of(md), this.<Long>value("--thin1"), this.<Long>value("--thin2"),
+                    flag("--metadata-snap"), flag("--verbose"), w);
             w.flush();
         }
         return JthinCommand.OK;

@@ -10,36 +10,35 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code jthin dump}: thin_dump's XML, byte for byte. */
-@Command(name = "dump", mixinStandardHelpOptions = true,
-        description = {"Print the metadata as thin_dump XML.", "Byte-identical to thin_dump 0.9.0."})
 final class DumpCommand extends JthinSubcommand {
-    @Mixin
-    MetadataArgs metadata;
-
-    @Option(names = {"-m", "--metadata-snap"}, description = "Dump the held metadata snapshot.")
-    boolean metadataSnap;
-
-    @Option(names = "-o", paramLabel = "FILE", description = "Write the XML to FILE instead of stdout.")
-    Path output;
-
-    @Option(names = "--dev-id", paramLabel = "N", converter = Converters.DeviceId.class, description = "Dump only device N.")
-    Long devId;
-
-    @Option(names = "--skip-mappings", description = "Devices only, without their mappings.")
-    boolean skipMappings;
+    static CommandSpec spec() {
+        DumpCommand c = new DumpCommand();
+        c.spec = MetadataArgs.addTo(new SpecBuilder("dump", c)
+                .description("Print the metadata as thin_dump XML.", "Byte-identical to thin_dump 0.9.0."))
+                .flag("Dump the held metadata snapshot.", "-m", "--metadata-snap")
+                .option(OptionSpec.builder("-o").paramLabel("FILE").type(Path.class)
+                        .description("Write the XML to FILE instead of stdout."))
+                .option(OptionSpec.builder("--dev-id").paramLabel("N").type(Long.class).converters(new Converters.DeviceId())
+                        .description("Dump only device N."))
+                .flag("Devices only, without their mappings.", "--skip-mappings")
+                .build();
+        return c.spec;
+    }
 
     @Override
     public Integer call() throws IOException {
+        MetadataArgs metadata = MetadataArgs.of(this);
+        Path output = value("-o");
         try (PoolMetadata md = metadata.open()) {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-                MetadataDumper.dump(MetadataWalk.of(md), w, new MetadataDumper.Options(metadataSnap, devId, skipMappings));
+                MetadataDumper.dump(MetadataWalk.of(md), w, new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"),
+                        flag("--skip-mappings")));
                 w.flush();
             } finally {
                 if (output != null) {

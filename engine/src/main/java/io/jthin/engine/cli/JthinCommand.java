@@ -1,5 +1,6 @@
 package io.jthin.engine.cli;
 
+import io.jthin.btree.MetadataBlock;
 import io.jthin.loopfile.StorageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,13 +16,12 @@ import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import net.openhft.posix.PosixAPI;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jthin}: the command-line tool. Owns the command tree and the error policy; each command
@@ -34,31 +34,40 @@ import picocli.CommandLine.Spec;
  * <what is wrong>}; {@code --debug} adds the stack trace. Entry points: {@link #main} (the launcher)
  * and {@link #run} (in-process, e.g. tests and the demo).
  */
-@Command(name = "jthin", mixinStandardHelpOptions = true, version = "jthin 0.1.0",
-        description = "Thin provisioning in pure Java: Linux dm-thin pools in a directory of two sparse files.")
 public final class JthinCommand implements java.util.concurrent.Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
 
     /**
-     * The subcommands, in the order help lists them. picocli builds a command's model by reflection
+     * The subcommands, in the order help lists them: each a class whose annotations picocli reads, or
+     * a model built by calls ({@link SpecBuilder}: the metadata tools). picocli builds a command's model
      * when it is added, so {@link #commandLine} adds only the one a command line names (a one-shot
      * {@code jthin check} then pays for one model, not twelve); any other command line gets them all.
      */
-    private static final Map<String, Class<?>> SUBCOMMANDS = inOrder(
-            Map.entry("demo", DemoCommand.class), Map.entry("pool", PoolCommand.class),
-            Map.entry("thin", ThinCommand.class), Map.entry("message", MessageCommand.class),
-            Map.entry("dump", DumpCommand.class), Map.entry("restore", RestoreCommand.class),
-            Map.entry("check", CheckCommand.class), Map.entry("ls", LsCommand.class),
-            Map.entry("delta", DeltaCommand.class), Map.entry("metadata-size", MetadataSizeCommand.class),
-            Map.entry("bench", BenchCommand.class));
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = inOrder(
+            Map.entry("demo", () -> DemoCommand.class), Map.entry("pool", () -> PoolCommand.class),
+            Map.entry("thin", () -> ThinCommand.class), Map.entry("message", () -> MessageCommand.class),
+            Map.entry("dump", DumpCommand::spec), Map.entry("restore", () -> RestoreCommand.class),
+            Map.entry("check", CheckCommand::spec), Map.entry("ls", LsCommand::spec),
+            Map.entry("delta", DeltaCommand::spec), Map.entry("metadata-size", () -> MetadataSizeCommand.class),
+            Map.entry("bench", () -> BenchCommand.class));
 
-    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print the stack trace of an error.")
-    boolean debug;
+    private CommandSpec spec;
 
-    @Spec
-    CommandSpec spec;
+    private JthinCommand() {
+    }
+
+    /** The root's model, built by calls (see {@link SpecBuilder}). */
+    private static CommandSpec rootSpec() {
+        JthinCommand root = new JthinCommand();
+        root.spec = new SpecBuilder("jthin", root).version("jthin 0.1.0")
+                .description("Thin provisioning in pure Java: Linux dm-thin pools in a directory of two sparse files.")
+                .option(OptionSpec.builder("--debug").arity("0").type(boolean.class).scopeType(ScopeType.INHERIT)
+                        .description("Print the stack trace of an error."))
+                .build();
+        return root.spec;
+    }
 
     @Override
     public Integer call() {
@@ -76,6 +85,7 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
      */
     public static void main(String[] args) {
         PosixAPI.useNoOpPosixApi();
+        MetadataBlock.prepareInBackground();
         int code = run(args, System.in, System.out, System.err);
         System.exit(code);
     }
@@ -127,18 +137,29 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
      * then see the whole tree, as before).
      */
     static CommandLine commandLine(String[] args) {
-        CommandLine cl = new CommandLine(new JthinCommand());
+        CommandLine cl = new CommandLine(rootSpec());
         String first = firstPositional(args);
-        Class<?> named = SUBCOMMANDS.get(first);
+        Supplier<Object> named = SUBCOMMANDS.get(first);
         if (named != null) {
-            cl.addSubcommand(first, named);
+            cl.addSubcommand(first, named.get());
         } else if (first == null && (Arrays.asList(args).contains("--version") || Arrays.asList(args).contains("-V"))) {
             return cl; // the version alone: no subcommand is reached
         } else {
-            SUBCOMMANDS.forEach(cl::addSubcommand);
+            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
             cl.addSubcommand(CommandLine.HelpCommand.class);
         }
+        printRootVersion(cl, cl.getCommandSpec().version());
         return cl;
+    }
+
+    /** {@code -V} of every subcommand prints jthin's version (picocli leaves a subcommand's empty). */
+    private static void printRootVersion(CommandLine parent, String[] version) {
+        for (CommandLine sub : parent.getSubcommands().values()) {
+            if (sub.getCommandSpec().version().length == 0) {
+                sub.getCommandSpec().version(version);
+            }
+            printRootVersion(sub, version);
+        }
     }
 
     /** The first argument that is not one of the root's options (all of which are flags), or null. */
@@ -152,8 +173,8 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
     }
 
     @SafeVarargs
-    private static Map<String, Class<?>> inOrder(Map.Entry<String, Class<?>>... entries) {
-        Map<String, Class<?>> m = new LinkedHashMap<>();
+    private static Map<String, Supplier<Object>> inOrder(Map.Entry<String, Supplier<Object>>... entries) {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
         for (var e : entries) {
             m.put(e.getKey(), e.getValue());
         }

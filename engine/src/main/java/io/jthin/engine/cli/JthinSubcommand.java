@@ -19,6 +19,16 @@ abstract class JthinSubcommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Whether the command line gave the option named {@code name} (any of its names): for a {@link SpecBuilder} model. */
+    boolean flag(String name) {
+        return spec.commandLine().getParseResult().hasMatchedOption(name);
+    }
+
+    /** The value of the option named {@code name}, its default when not given: for a {@link SpecBuilder} model. */
+    <T> T value(String name) {
+        return spec.findOption(name).getValue();
+    }
+
     PrintStream out() {
         return CliContext.current().out();
     }

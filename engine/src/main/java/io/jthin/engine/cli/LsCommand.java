@@ -7,35 +7,31 @@ import io.jthin.engine.tools.ThinLs;
 import io.jthin.engine.tools.ThinLsReport;
 import io.jthin.snapshot.PoolMetadata;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code jthin ls}: thin_ls's table (or JSON). */
-@Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List thin devices (thin_ls).",
-            "Fields: DEV, MAPPED_BLOCKS, EXCLUSIVE_BLOCKS, SHARED_BLOCKS, MAPPED_SECTORS, EXCLUSIVE_SECTORS, "
-                + "SHARED_SECTORS, MAPPED_BYTES, EXCLUSIVE_BYTES, SHARED_BYTES, MAPPED, EXCLUSIVE, SHARED, TRANSACTION, "
-                + "CREATE_TIME, SNAP_TIME."})
 final class LsCommand extends JthinSubcommand {
-    @Mixin
-    MetadataArgs metadata;
-
-    @Option(names = {"-o", "--format"}, paramLabel = "FIELDS",
-            description = "Comma-separated fields (default: DEV,MAPPED,CREATE_TIME,SNAP_TIME).")
-    String format;
-
-    @Option(names = "--no-headers", description = "No header line.")
-    boolean noHeaders;
-
-    @Option(names = {"-m", "--metadata-snap"}, description = "List the held metadata snapshot's devices.")
-    boolean metadataSnap;
-
-    @Option(names = "--json", description = "Every figure of every device as JSON.")
-    boolean json;
+    static CommandSpec spec() {
+        LsCommand c = new LsCommand();
+        c.spec = MetadataArgs.addTo(new SpecBuilder("ls", c)
+                .description("List thin devices (thin_ls).",
+                        "Fields: DEV, MAPPED_BLOCKS, EXCLUSIVE_BLOCKS, SHARED_BLOCKS, MAPPED_SECTORS, EXCLUSIVE_SECTORS, "
+                                + "SHARED_SECTORS, MAPPED_BYTES, EXCLUSIVE_BYTES, SHARED_BYTES, MAPPED, EXCLUSIVE, SHARED, "
+                                + "TRANSACTION, CREATE_TIME, SNAP_TIME."))
+                .option(OptionSpec.builder("-o", "--format").paramLabel("FIELDS").type(String.class)
+                        .description("Comma-separated fields (default: DEV,MAPPED,CREATE_TIME,SNAP_TIME)."))
+                .flag("No header line.", "--no-headers")
+                .flag("List the held metadata snapshot's devices.", "-m", "--metadata-snap")
+                .flag("Every figure of every device as JSON.", "--json")
+                .build();
+        return c.spec;
+    }
 
     @Override
     public Integer call() {
+        MetadataArgs metadata = MetadataArgs.of(this);
+        String format = value("--format");
         List<ThinLsReport.Field> fields;
         try {
             fields = format == null ? ThinLsReport.DEFAULT_FIELDS : ThinLsReport.parseFields(format);
@@ -45,9 +41,9 @@ final class LsCommand extends JthinSubcommand {
         }
         ThinLs.Result r;
         try (PoolMetadata md = metadata.open()) {
-            r = ThinLs.of(MetadataWalk.of(md), metadataSnap);
+            r = ThinLs.of(MetadataWalk.of(md), flag("--metadata-snap"));
         }
-        if (json) {
+        if (flag("--json")) {
             JsonArray a = new JsonArray();
             long bytesPerBlock = r.dataBlockSectors() * 512;
             for (ThinLsReport.DeviceFigures d : r.devices()) {
@@ -66,7 +62,7 @@ final class LsCommand extends JthinSubcommand {
             }
             printJson(a);
         } else {
-            out().print(r.render(fields, !noHeaders));
+            out().print(r.render(fields, !flag("--no-headers")));
         }
         return JthinCommand.OK;
     }

@@ -3,26 +3,33 @@ package io.jthin.engine.cli;
 import io.jthin.engine.PoolDirectory;
 import io.jthin.snapshot.PoolMetadata;
 import java.nio.file.Path;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * Where the metadata tools (dump, check, ls, delta) read from: the pool directory's metadata file,
  * or a metadata file named as the thin-provisioning-tools take it ({@code thin_dump META}).
+ * {@code file} is null when none is named.
  */
-final class MetadataArgs {
+record MetadataArgs(Path poolDir, Path file) {
     static final long CACHE_BYTES = 64L << 20;
 
-    @Mixin
-    PoolDirOption pool;
+    /** Adds {@code -p/--pool DIR} and {@code [METADATA]} to a tool's model. */
+    static SpecBuilder addTo(SpecBuilder spec) {
+        return spec.option(PoolDirOption.spec()).positional(PositionalParamSpec.builder().index("0").arity("0..1")
+                .paramLabel("METADATA").type(Path.class)
+                .description("A metadata file to read instead of the pool directory's (as thin_dump, thin_check … take it)."));
+    }
 
-    @Parameters(arity = "0..1", paramLabel = "METADATA",
-            description = "A metadata file to read instead of the pool directory's (as thin_dump, thin_check … take it).")
-    Path file;
+    /** The values {@link #addTo} added, as the command line gave them. */
+    static MetadataArgs of(JthinSubcommand command) {
+        Path dir = command.value(PoolDirOption.LONG);
+        Path file = command.spec.positionalParameters().getFirst().getValue();
+        return new MetadataArgs(dir.normalize(), file);
+    }
 
     /** The metadata, read-only (shared lock). */
     PoolMetadata open() {
         return file != null ? PoolDirectory.openMetadataFileReadOnly(file, CACHE_BYTES)
-                : PoolDirectory.openMetadataReadOnly(pool.dir(), CACHE_BYTES);
+                : PoolDirectory.openMetadataReadOnly(poolDir, CACHE_BYTES);
     }
 }
