@@ -43,6 +43,17 @@ public final class MetadataBlock implements WriteBlock {
         return new MetadataBlock(-1, new byte[SIZE], null);
     }
 
+    /**
+     * Starts Chronicle Bytes' one-time set-up on a daemon thread, for a short-lived process to call
+     * first thing: the first buffer wrapped initialises Chronicle's {@code Jvm} class (system
+     * properties, management beans, a thread dump, reflective version probes: ~30 ms, more than a
+     * {@code check} of a small pool takes), which can run on another core while the process parses
+     * its command line and opens its files. The first block then waits at most for what is left.
+     */
+    public static void prepareInBackground() {
+        Thread.ofPlatform().daemon().name("jthin-chronicle-init").start(MetadataBlock::scratch);
+    }
+
     /** Makes this (scratch) block stand for block {@code nr}, type not yet validated, before its bytes are read in. */
     void reuseAt(long nr) {
         this.location = nr;
