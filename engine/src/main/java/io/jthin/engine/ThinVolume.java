@@ -132,43 +132,49 @@ public final class ThinVolume implements AutoCloseable {
     /**
      * Writes {@code src.remaining()} bytes at {@code offset}, allocating and copying blocks as needed.
      * Consumes {@code src}; if the write fails, how much of it was consumed is unspecified.
+     *
+     * <p>Out of data space (queue_if_no_space), the wait for space happens holding neither the block
+     * lock nor this volume's lock, then the write goes on from the block it stopped at: a discard of
+     * this volume (fstrim on a full volume, the usual way out) or a snapshot of it, which take the
+     * volume's lock exclusively, are not held up by a writer that cannot proceed anyway. Blocks are
+     * written one at a time, as the kernel splits a bio at block boundaries: a snapshot taken during
+     * that wait sees the blocks written before it.
      */
     public void write(long offset, ByteBuffer src) {
         checkRange(offset, src.remaining(), "write");
-        Lock vl = volumeLock.readLock();
-        vl.lock();
-        try {
-            long pos = offset;
-            while (src.hasRemaining()) {
-                long vblock = pos / blockBytes;
-                long inBlock = pos % blockBytes;
-                int n = (int) Math.min(src.remaining(), blockBytes - inBlock);
-                int at = src.position();
-                writeBlock(vblock, inBlock, n == src.remaining() ? src : src.slice(at, n));
-                src.position(at + n);
-                pos += n;
+        long pos = offset;
+        long deadline = 0;
+        boolean waited = false; // the no-space timeout runs from the first wait
+        while (true) {
+            Lock vl = volumeLock.readLock();
+            vl.lock();
+            try {
+                while (src.hasRemaining()) {
+                    long vblock = pos / blockBytes;
+                    long inBlock = pos % blockBytes;
+                    int n = (int) Math.min(src.remaining(), blockBytes - inBlock);
+                    int at = src.position();
+                    if (!tryWriteBlock(vblock, inBlock, n == src.remaining() ? src : src.slice(at, n))) {
+                        break; // no data block: wait below, without the volume lock
+                    }
+                    src.position(at + n);
+                    pos += n;
+                }
+            } finally {
+                vl.unlock();
             }
-        } finally {
-            vl.unlock();
-        }
-    }
-
-    /**
-     * Writes within one block. Out of data space (queue_if_no_space), the wait for space happens
-     * without the block lock, then the write starts over from its lookup: a discard or a snapshot
-     * that needs this lock is not held up by a writer that cannot proceed anyway.
-     */
-    private void writeBlock(long vblock, long inBlock, ByteBuffer part) {
-        if (tryWriteBlock(vblock, inBlock, part)) {
-            return;
-        }
-        long deadline = pool.spaceDeadline(); // the no-space timeout runs from the first wait
-        do {
+            if (!src.hasRemaining()) {
+                return;
+            }
+            if (!waited) {
+                deadline = pool.spaceDeadline();
+                waited = true;
+            }
             pool.awaitSpace(deadline);
-        } while (!tryWriteBlock(vblock, inBlock, part));
+        }
     }
 
-    /** One attempt of {@link #writeBlock}; false when no data block could be allocated (nothing written). */
+    /** Writes within one block; false when no data block could be allocated (nothing written). */
     private boolean tryWriteBlock(long vblock, long inBlock, ByteBuffer part) {
         Lock bl = pool.blockLocks().of(devId, vblock).writeLock();
         bl.lock();
