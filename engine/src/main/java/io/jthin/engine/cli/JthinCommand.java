@@ -148,17 +148,17 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
             SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
             cl.addSubcommand(CommandLine.HelpCommand.class);
         }
-        printRootVersion(cl, cl.getCommandSpec().version());
+        inheritVersion(cl, cl.getCommandSpec().version());
         return cl;
     }
 
     /** {@code -V} of every subcommand prints jthin's version (picocli leaves a subcommand's empty). */
-    private static void printRootVersion(CommandLine parent, String[] version) {
+    private static void inheritVersion(CommandLine parent, String[] version) {
         for (CommandLine sub : parent.getSubcommands().values()) {
             if (sub.getCommandSpec().version().length == 0) {
                 sub.getCommandSpec().version(version);
             }
-            printRootVersion(sub, version);
+            inheritVersion(sub, version);
         }
     }
 
