@@ -173,14 +173,18 @@ final class DataBlocks {
         changed();
     }
 
-    /** Releases the storage of a freed block (discard passdown). */
-    void discard(long dataBlock) {
-        device.punchHole(dataBlock * blockBytes, blockBytes);
+    /** Releases the storage of {@code count} freed blocks from {@code first} (discard passdown): one punch. */
+    void discard(long first, long count) {
+        device.punchHole(first * blockBytes, count * blockBytes);
         changed();
-        int chunk = chunkOf(dataBlock);
-        if (chunk >= 0) {
+        if (reserveChunkBytes == 0) {
+            return;
+        }
+        long from = first * blockBytes / reserveChunkBytes;
+        long to = Math.min(((first + count) * blockBytes - 1) / reserveChunkBytes + 1, Integer.MAX_VALUE);
+        if (from < to) {
             synchronized (reservedChunks) {
-                reservedChunks.clear(chunk); // reserved again when the block is reused
+                reservedChunks.clear((int) from, (int) to); // reserved again when a block is reused
             }
         }
     }

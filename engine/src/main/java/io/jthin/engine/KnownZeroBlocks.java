@@ -88,9 +88,9 @@ final class KnownZeroBlocks {
         return BlockContent.ZEROS;
     }
 
-    /** A free block the pool has just punched (it reads as zeros now). */
-    void punched(long block) {
-        blocks.addLong(block);
+    /** Free blocks [{@code first}, {@code end}) the pool has just punched (they read as zeros now). */
+    void punched(long first, long end) {
+        blocks.addRange(first, end);
     }
 
     /** Forgets everything (after a transaction abort, which may make free blocks referenced again). */

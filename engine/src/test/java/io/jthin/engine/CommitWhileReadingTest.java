@@ -1,20 +1,13 @@
 package io.jthin.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.MemoryBlockDevice;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,11 +24,9 @@ class CommitWhileReadingTest {
         threads.shutdownNow();
     }
 
-    /** A data device whose sync, once armed, waits until released (and says when it has started). */
+    /** A data device whose sync, once armed, is held open by its gate. */
     private static final class GatedSync extends ForwardingBlockDevice {
-        volatile boolean armed;
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        final GatedPhase gate = new GatedPhase();
 
         GatedSync() {
             super(new MemoryBlockDevice("data", 16L << 20));
@@ -43,15 +34,7 @@ class CommitWhileReadingTest {
 
         @Override
         public void sync() {
-            if (armed) {
-                entered.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
+            gate.pass();
             super.sync();
         }
     }
@@ -67,36 +50,14 @@ class CommitWhileReadingTest {
             while (sevens.hasRemaining()) {
                 sevens.put((byte) 7);
             }
-            v.write(0, sevens.flip());
-            data.armed = true;
+            v.write(0, sevens.flip()); // dirty: the flush is a full commit
+            data.gate.arm();
             try {
-                readWhileSyncing(pool, v, data);
+                data.gate.readsGoOnAllocatingWritesWait(threads, v, v, 4096, (byte) 7, v, 3L * BLOCK);
             } finally {
-                data.release.countDown(); // on failure too: the commit must not hang the pool's close
+                data.gate.release();
             }
+            assertEquals(2, pool.thinStatus(1).mappedSectors() / (BLOCK / 512));
         }
-    }
-
-    private void readWhileSyncing(ThinPool pool, ThinVolume v, GatedSync data) throws Exception {
-        CompletableFuture<Void> flush = CompletableFuture.runAsync(v::flush, threads); // dirty: a full commit
-        assertTrue(data.entered.await(10, TimeUnit.SECONDS), "the commit reached its data sync");
-
-        CompletableFuture<Byte> read = CompletableFuture.supplyAsync(() -> {
-            ByteBuffer b = ByteBuffer.allocate(4096);
-            v.read(4096, b);
-            return b.get(0);
-        }, threads);
-        assertEquals((byte) 7, read.get(10, TimeUnit.SECONDS), "the read ran while the sync was in progress");
-
-        CompletableFuture<Void> allocatingWrite = CompletableFuture.runAsync(
-                () -> v.write(3L * BLOCK, ByteBuffer.allocate(4096)), threads);
-        assertThrows(TimeoutException.class, () -> allocatingWrite.get(200, TimeUnit.MILLISECONDS),
-                "a write that needs a new mapping waits for the commit");
-        assertFalse(flush.isDone());
-
-        data.release.countDown();
-        flush.get(10, TimeUnit.SECONDS);
-        allocatingWrite.get(10, TimeUnit.SECONDS);
-        assertEquals(2, pool.thinStatus(1).mappedSectors() / (BLOCK / 512));
     }
 }

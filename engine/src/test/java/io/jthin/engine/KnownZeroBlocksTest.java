@@ -81,7 +81,7 @@ class KnownZeroBlocksTest {
 
         known.clear();
         assertEquals(0, known.size());
-        known.punched(7);
+        known.punched(7, 8);
         assertTrue(known.contains(7));
         assertEquals(BlockContent.UNKNOWN, known.claim(8, false), "not asked: unknown");
     }
