@@ -22,10 +22,20 @@ import java.util.Set;
  * of short runs. It runs on the measured run's own worker threads and buffers ({@link VolumeBench}),
  * and is followed by a wait (at most {@link #JIT_WAIT}) for the JIT to compile what it made hot
  * ({@link CompilerQueue}). The result reports only the measured run. Stateless.
+ *
+ * <p>The warm-up runs in {@link #WARMUP_ROUNDS} rounds, each on a volume opened for it (and, for
+ * first writes and copy-on-write, on its own scratch snapshot, deleted with a commit), so that what
+ * happens once at the start of the measured run — a volume just opened, the first allocation and
+ * the first B-tree change of a transaction — has happened a few times while the JIT profiled. In
+ * one round (a pool that commits only on flush) those paths ran once, before profiling began: the
+ * compiled code treated them as never taken, the measured run's first requests hit those traps
+ * (some 40 methods deoptimised at its start), and C2 recompiled them inside the measured run.
  */
 public final class PoolBench {
     /** The longest wait, after a warm-up, for the JIT to compile what the warm-up queued. */
     public static final Duration JIT_WAIT = Duration.ofSeconds(10);
+    /** Rounds the warm-up's requests are split into, in order (each on a volume opened for it). */
+    static final int WARMUP_ROUNDS = 4;
 
     private PoolBench() {}
 
@@ -48,7 +58,11 @@ public final class PoolBench {
             Duration settle) {
         try (VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
             if (warmup != null) {
-                warmUp(bench, pool, devId, volumeBytes, warmup);
+                long perRound = Math.ceilDiv(warmup.count(), WARMUP_ROUNDS);
+                for (long done = 0; done < warmup.count(); done += perRound) {
+                    warmUp(bench, pool, devId, volumeBytes, RequestGenerator.after(warmup, done, volumeBytes)
+                            .withCount(Math.min(perRound, warmup.count() - done)));
+                }
                 CompilerQueue.awaitIdle(JIT_WAIT);
             }
             pause(settle);

@@ -61,9 +61,11 @@ final class RequestGenerator {
 
     private long nextSequential() {
         long i = issued.getAndIncrement();
-        if (i >= o.count()) {
-            return -1;
-        }
+        return i >= o.count() ? -1 : sequentialOffset(i);
+    }
+
+    /** The offset of request {@code i} of the sequential pattern. */
+    private long sequentialOffset(long i) {
         if (i == 0) {
             return o.startOffset();
         }
@@ -72,6 +74,18 @@ final class RequestGenerator {
         }
         long start = o.startOffset() % modulus;
         return (start + mulMod(i % modulus, Math.floorMod(o.step(), modulus), modulus)) % modulus;
+    }
+
+    /**
+     * The requests of {@code o} that follow its first {@code n} (up to {@code o.count()}), as options
+     * of their own: sequential, they start where request {@code n} would; random, they draw from
+     * another seed. For a run split into parts that together make the run.
+     */
+    static BenchOptions after(BenchOptions o, long n, long deviceBytes) {
+        if (o.pattern() == BenchOptions.Pattern.RAND) {
+            return o.withSeed(o.seed() + n);
+        }
+        return o.withStartOffset(new RequestGenerator(o, deviceBytes).sequentialOffset(n));
     }
 
     /** {@code a × b mod m} for 0 ≤ a, b < m without overflow (m < 2^62: sums of two residues fit). */

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +26,30 @@ class RequestGeneratorTest {
             expect = (expect + o.step()) % (size - 4096); // qemu-img.c: offset += step; offset %= size - bufsize
         }
         assertEquals(-1, w.next(), "count reached");
+    }
+
+    @Test
+    void aSequentialRunSplitInPartsMakesTheSameRequests() {
+        BenchOptions o = BenchOptions.defaults().withCount(1000).withStepBytes(65536L * 10127).withStartOffset(4096);
+        long size = GIB;
+        List<Long> whole = offsets(o, size);
+        List<Long> parts = new ArrayList<>();
+        for (long done = 0; done < 1000; done += 300) {
+            parts.addAll(offsets(RequestGenerator.after(o, done, size).withCount(Math.min(300, 1000 - done)), size));
+        }
+        assertEquals(whole, parts);
+        BenchOptions r = o.withPattern(BenchOptions.Pattern.RAND);
+        assertTrue(!offsets(r, size).equals(offsets(RequestGenerator.after(r, 500, size), size)),
+                "random: the later part draws other offsets");
+    }
+
+    private static List<Long> offsets(BenchOptions o, long size) {
+        RequestGenerator.Worker w = new RequestGenerator(o, size).worker();
+        List<Long> out = new ArrayList<>();
+        for (long off; (off = w.next()) >= 0; ) {
+            out.add(off);
+        }
+        return out;
     }
 
     @Test
