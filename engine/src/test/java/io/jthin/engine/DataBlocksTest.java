@@ -50,17 +50,21 @@ class DataBlocksTest {
             assertEquals(mib - 65536, dev.allocatedBytes(), "the discarded block punched out");
             data.reserveFor(21);
             assertEquals(mib, dev.allocatedBytes(), "the chunk was forgotten at the punch and reserved again");
-            data.reserveFor(40); // chunk 2: blocks 32..47
-            assertEquals(2L * mib, dev.allocatedBytes());
-            data.discard(30, 4); // blocks 30..33: the end of chunk 1 and the start of chunk 2, one punch
-            assertEquals(2L * mib - 4 * 65536, dev.allocatedBytes(), "the run punched out");
-            // (exact sums no longer: the file's extent tree may have grown a block by now)
+            // From here on, sums within one 4 KiB block: as the punches split the file's extents,
+            // ext4 may give its extent tree a block of its own (counted in st_blocks).
             long before = dev.allocatedBytes();
+            data.reserveFor(40); // chunk 2: blocks 32..47
+            assertTrue(dev.allocatedBytes() - before >= mib - 4096, "chunk 2 reserved");
+            before = dev.allocatedBytes();
+            data.discard(30, 4); // blocks 30..33: the end of chunk 1 and the start of chunk 2, one punch
+            assertTrue(before - dev.allocatedBytes() >= 4 * 65536 - 4096, "the run punched out");
+            assertTrue(dev.readsAsZeros(30L * 65536, 4L * 65536), "a hole now");
+            before = dev.allocatedBytes();
             data.reserveFor(33);
-            assertTrue(dev.allocatedBytes() - before >= 2 * 65536, "chunk 2 forgotten and reserved again");
+            assertTrue(dev.allocatedBytes() - before >= 2 * 65536 - 4096, "chunk 2 forgotten and reserved again");
             before = dev.allocatedBytes();
             data.reserveFor(30);
-            assertTrue(dev.allocatedBytes() - before >= 2 * 65536, "and chunk 1");
+            assertTrue(dev.allocatedBytes() - before >= 2 * 65536 - 4096, "and chunk 1");
             ByteBuffer got = ByteBuffer.allocate(65536);
             data.read(20, 0, got);
             assertArrayEquals(new byte[65536], got.array(), "reserved storage reads as zeros");
