@@ -26,8 +26,8 @@ import java.util.concurrent.locks.StampedLock;
  *       partial head and tail pages first (read-modify-write). Callers must therefore not write the
  *       same 4 KiB page from two threads at once (the pool's block locks guarantee this: one writer
  *       per data block).
- *   <li>The O_DIRECT descriptor stays open as long as the SparseFile holds its POSIX lock, because
- *       closing any descriptor of a file drops the process's locks on it: {@link #close()} closes it
+ *   <li>The O_DIRECT descriptor stays open as long as the SparseFile holds its lock (should that be
+ *       a POSIX lock, closing any descriptor of the file would drop it): {@link #close()} closes it
  *       first (no I/O can run then) and the SparseFile after.
  * </ul>
  *

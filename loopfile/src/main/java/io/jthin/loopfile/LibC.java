@@ -3,6 +3,7 @@ package io.jthin.loopfile;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -18,10 +19,11 @@ import java.util.Optional;
 /**
  * The glibc functions FileChannel lacks, bound with FFM: {@code open}, {@code close},
  * {@code fallocate}, {@code ftruncate}, {@code fstat}, {@code lseek}, {@code pread}/{@code pwrite}
- * (for {@code O_DIRECT} descriptors, see {@link DirectFile}), and errno's name and text.
+ * (for {@code O_DIRECT} descriptors, see {@link DirectFile}), {@code fcntl} for open file
+ * description locks, and errno's name and text.
  *
- * <p>Owns: the downcall handles, the Linux flag values and the {@code struct stat} offsets
- * (no other class names them). {@code st_blocks} is at byte 64 both in x86_64's {@code struct stat}
+ * <p>Owns: the downcall handles, the Linux flag values and the {@code struct stat} and
+ * {@code struct flock} offsets (no other class names them). {@code st_blocks} is at byte 64 both in x86_64's {@code struct stat}
  * (144 bytes) and in asm-generic's, which aarch64 uses (128 bytes); no other architecture is
  * accepted. Only x86_64 is exercised by the tests here.
  *
@@ -54,6 +56,46 @@ final class LibC {
     /** {@code ENXIO}: {@code SEEK_DATA} found no data at or after the offset. */
     static final int ENXIO = 6;
 
+    /** {@code EAGAIN} / {@code EACCES}: a conflicting lock is held (fcntl may answer either). */
+    static final int EAGAIN = 11;
+    static final int EACCES = 13;
+    /** {@code EINVAL}: among others, the kernel does not know the command (OFD locks need Linux 3.15). */
+    static final int EINVAL = 22;
+
+    /**
+     * {@code fcntl} command {@code F_OFD_SETLK} (Linux 3.15+, all architectures): take or release a
+     * record lock owned by the open file description, not by the process, without waiting. Such a
+     * lock is released only when the last descriptor of that description closes — not when any
+     * descriptor of the file closes, as a classic POSIX lock is — and it conflicts with every other
+     * description's locks, the same process's included, and with classic POSIX locks.
+     */
+    static final int F_OFD_SETLK = 37;
+    /** {@code l_type} values of {@code struct flock}. */
+    static final int F_RDLCK = 0;
+    static final int F_WRLCK = 1;
+    /** {@code l_whence}: {@code l_start} counts from the start of the file. */
+    static final short SEEK_SET = 0;
+
+    /**
+     * {@code struct flock}, the same on x86_64 and in asm-generic (aarch64); {@code l_len} 0 means
+     * "to the end of the file, however it grows"; {@code l_pid} must be 0 for OFD locks.
+     * <pre>
+     * | offset | size | field    |
+     * |      0 |    2 | l_type   |
+     * |      2 |    2 | l_whence |
+     * |      8 |    8 | l_start  |
+     * |     16 |    8 | l_len    |
+     * |     24 |    4 | l_pid    |
+     * (32 bytes, 8-aligned)
+     * </pre>
+     */
+    static final long FLOCK_SIZE = 32;
+    static final long FLOCK_L_TYPE_OFFSET = 0;
+    static final long FLOCK_L_WHENCE_OFFSET = 2;
+    static final long FLOCK_L_START_OFFSET = 8;
+    static final long FLOCK_L_LEN_OFFSET = 16;
+    static final long FLOCK_L_PID_OFFSET = 24;
+
     /** Bytes reserved for {@code struct stat}: 144 on x86_64, 128 on aarch64. */
     static final long STAT_SIZE = 144;
     /** {@code st_blocks}, an i64, at byte 64 on x86_64 and aarch64. */
@@ -78,6 +120,11 @@ final class LibC {
 
     private static final class Close {
         static final MethodHandle H = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Fcntl {
+        static final MethodHandle H = errnoHandle("fcntl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2));
     }
 
     private static final class Fallocate {
@@ -174,6 +221,39 @@ final class LibC {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError("close downcall", t);
+        }
+    }
+
+    /**
+     * {@code fcntl(fd, F_OFD_SETLK, ...)} on the whole file, shared ({@code F_RDLCK}) or exclusive
+     * ({@code F_WRLCK}): true when taken, false when another holder's lock conflicts. It lasts until
+     * the last descriptor of {@code fd}'s open file description closes.
+     *
+     * @throws ErrnoException for any other failure; errno {@link #EINVAL} where the kernel has no OFD locks
+     */
+    static boolean ofdLockWholeFile(int fd, boolean exclusive) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment flock = arena.allocate(FLOCK_SIZE, 8); // zeroed: l_start, l_len and l_pid 0
+            flock.set(JAVA_SHORT, FLOCK_L_TYPE_OFFSET, (short) (exclusive ? F_WRLCK : F_RDLCK));
+            flock.set(JAVA_SHORT, FLOCK_L_WHENCE_OFFSET, SEEK_SET);
+            flock.set(JAVA_LONG, FLOCK_L_START_OFFSET, 0L);
+            flock.set(JAVA_LONG, FLOCK_L_LEN_OFFSET, 0L);
+            flock.set(JAVA_INT, FLOCK_L_PID_OFFSET, 0);
+            while ((int) Fcntl.H.invokeExact(state, fd, F_OFD_SETLK, flock) != 0) {
+                int errno = errno(state);
+                if (errno == EAGAIN || errno == EACCES) {
+                    return false;
+                }
+                if (errno != EINTR) {
+                    throw errnoException("fcntl(F_OFD_SETLK)", errno);
+                }
+            }
+            return true;
+        } catch (ErrnoException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fcntl downcall", t);
         }
     }
 

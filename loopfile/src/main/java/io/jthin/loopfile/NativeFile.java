@@ -16,10 +16,11 @@ import java.nio.file.Path;
  * interrupt no longer closes the device.
  *
  * <p>Owns one file descriptor from {@link #open} until {@link #close()}. The descriptor is
- * {@code O_CLOEXEC} so child processes never inherit it. Invariant: the owner must keep this
- * descriptor open as long as it holds a POSIX lock on the file, because closing <em>any</em>
- * descriptor of a file drops all of the process's locks on it; {@link SparseFile} closes it after
- * releasing its lock.
+ * {@code O_CLOEXEC} so child processes never inherit it. It may hold the file's lock itself
+ * ({@link #tryLockWholeFile}: an open file description lock, released when this descriptor closes).
+ * Invariant: where the owner holds a classic POSIX lock on the file instead, it must keep this
+ * descriptor open as long as it holds that lock, because closing <em>any</em> descriptor of a file
+ * drops all of the process's POSIX locks on it; {@link SparseFile} closes it after releasing its lock.
  *
  * <p>Thread-safety: the descriptor is only read after construction; {@code close()} must not race
  * with the other methods (SparseFile guarantees this with its write lock).
@@ -48,6 +49,18 @@ final class NativeFile implements AutoCloseable {
         requireSupported("open " + path);
         int flags = (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC;
         return new NativeFile(path.toString(), LibC.open(path.toString(), flags));
+    }
+
+    /**
+     * Locks the whole file, exclusively or shared, with an open file description lock on this
+     * descriptor ({@code F_OFD_SETLK}), without waiting: true when taken, false when another
+     * holder's lock conflicts (another process's, or another descriptor's in this one). Held until
+     * {@link #close()}; closing other descriptors of the file, in this process too, does not drop it.
+     *
+     * @throws ErrnoException errno {@link LibC#EINVAL} where the kernel has no OFD locks (before 3.15)
+     */
+    boolean tryLockWholeFile(boolean exclusive) throws IOException {
+        return LibC.ofdLockWholeFile(fd, exclusive);
     }
 
     /** Deallocates {@code [offsetBytes, offsetBytes + lengthBytes)}; the file size is kept. */

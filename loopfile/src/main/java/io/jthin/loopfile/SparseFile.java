@@ -18,24 +18,31 @@ import java.util.Set;
 /**
  * A {@link BlockDevice} over a sparse file (or a block device node), held exclusively.
  *
- * <p>Owns: one FileChannel (syncs, and reads and writes of heap buffers), the OS lock taken on it
- * (exclusive, or shared when read-only), a second libc descriptor ({@link NativeFile}: reads and
- * writes of direct buffers, punch-hole, hole test, sparse grow, {@code st_blocks}) and the path's
- * entry in the JVM-wide {@link OpenFileRegistry}. A read-only regular file opens the libc descriptor
- * on first need, not with the file: a metadata check or dump reads heap buffers only, and linking
- * libc through FFM (its downcall stubs are generated at run time) cost such a short command about
- * 0.1 s.
+ * <p>Owns: one FileChannel (syncs, and reads and writes of heap buffers), a second libc descriptor
+ * ({@link NativeFile}: reads and writes of direct buffers, punch-hole, hole test, sparse grow,
+ * {@code st_blocks}), the OS lock (exclusive, or shared when read-only) and the path's entry in the
+ * JVM-wide {@link OpenFileRegistry}. A read-only regular file opens the libc descriptor on first
+ * need, not with the file: a metadata check or dump reads heap buffers only, and linking libc
+ * through FFM (its downcall stubs are generated at run time) cost such a short command about 0.1 s.
+ *
+ * <p>The OS lock: where the libc descriptor is opened with the file (read-write, or a block
+ * device), an open file description lock on it ({@link NativeFile#tryLockWholeFile}): it belongs to
+ * that descriptor, so code elsewhere in this JVM that opens and closes the file (a
+ * {@code Files.readAllBytes}, another library) cannot drop it, and a second open under another
+ * name (a hard link) is refused by the kernel even in this process. Otherwise — a read-only
+ * regular file, or a kernel older than 3.15 — a classic POSIX lock through the FileChannel, which
+ * the process owns and loses when <em>any</em> descriptor of the file closes. The two kinds
+ * conflict with each other, so a reader of either kind excludes a writer of the other.
  *
  * <p>Invariants:
  * <ul>
  *   <li>While open, no other SparseFile in this JVM and no other process using OS locks holds the
- *       path. The registry is checked <em>before</em> any descriptor is opened, because closing
- *       any descriptor of the file drops this process's POSIX lock on it. For the same reason,
- *       code in this JVM must not open the file by other means while a SparseFile holds it.
+ *       path. The registry is checked <em>before</em> any descriptor is opened, so a refused second
+ *       open in this JVM closes no descriptor of a file whose POSIX lock this process holds.
  *   <li>{@link #size()} is cached: we hold the lock, so only {@link #resize} changes the length.
  *   <li>A grow never allocates: {@code ftruncate} leaves the new range a hole.
- *   <li>{@link #close()} releases the lock, then closes the libc descriptor, then the channel, then
- *       the registry entry; it is idempotent.
+ *   <li>{@link #close()} releases the POSIX lock if it holds one, then closes the libc descriptor
+ *       (which releases an OFD lock), then the channel, then the registry entry; it is idempotent.
  * </ul>
  *
  * <p>Thread-safety: read, write, sync, punchHole and allocatedBytes run concurrently under the read
@@ -60,6 +67,7 @@ public final class SparseFile implements BlockDevice {
     private final boolean readOnly;
     private final boolean blockDevice;
     private final FileChannel channel;
+    /** The classic POSIX lock, or null where the libc descriptor holds an OFD lock (see the class comment). */
     private final FileLock lock;
     /** Null until opened on first need ({@link #nativeOnDemand}), or where libc is unsupported. */
     private volatile NativeFile nativeFile;
@@ -141,15 +149,19 @@ public final class SparseFile implements BlockDevice {
         FileChannel channel = null;
         FileLock lock = null;
         NativeFile nativeFile = null;
+        boolean locked = false;
         boolean done = false;
         try {
             channel = FileChannel.open(canonical, openOptions(readOnly, createSizeBytes >= 0));
-            lock = tryLock(channel, path, readOnly);
             boolean blockDevice = isBlockDevice(canonical);
             boolean onDemand = readOnly && !blockDevice; // (a block device's size needs it now)
             if (NativeFile.isSupported() && !onDemand) {
                 nativeFile = NativeFile.open(canonical, !readOnly);
             }
+            if (nativeFile == null || !tryOfdLock(nativeFile, path, readOnly)) {
+                lock = tryLock(channel, path, readOnly);
+            }
+            locked = true;
             long size = blockDevice && nativeFile != null ? nativeFile.seekEndSize() : channel.size();
             SparseFile file = new SparseFile(path, canonical, readOnly, blockDevice, channel, lock, nativeFile,
                     onDemand && NativeFile.isSupported(), size);
@@ -167,7 +179,7 @@ public final class SparseFile implements BlockDevice {
         } finally {
             if (!done) {
                 release(lock, nativeFile, channel); // already failing: the original exception is what matters
-                if (createSizeBytes >= 0 && lock != null) {
+                if (createSizeBytes >= 0 && locked) {
                     deleteQuietly(canonical); // we created and locked it; leave no half-made file behind
                 }
                 OpenFileRegistry.release(canonical);
@@ -203,6 +215,26 @@ public final class SparseFile implements BlockDevice {
             throw new PoolLockedException(path);
         }
         return lock;
+    }
+
+    /**
+     * Locks the file through the libc descriptor (an OFD lock): true when held; false where the
+     * kernel has no OFD locks, and the caller falls back to a POSIX lock.
+     *
+     * @throws PoolLockedException when another holder's lock conflicts
+     */
+    private static boolean tryOfdLock(NativeFile nativeFile, Path path, boolean shared) throws IOException {
+        try {
+            if (!nativeFile.tryLockWholeFile(!shared)) {
+                throw new PoolLockedException(path);
+            }
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == LibC.EINVAL) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     private static boolean isBlockDevice(Path path) {

@@ -1,12 +1,17 @@
 package io.jthin.loopfile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -66,6 +71,45 @@ class SparseFileLockTest {
             f.write(0, TestBytes.filled(1, 1)); // and our own descriptors still work
             assertEquals(LockHolderMain.LOCKED, runSecondJvm(p, "rw"),
                     "POSIX locks die with any descriptor closed in this process: none may have been opened");
+        }
+    }
+
+    @Test
+    void closingAnotherDescriptorOfTheFileInThisJvmKeepsTheLock() throws Exception {
+        Path p = dir.resolve("meta");
+        try (SparseFile f = SparseFile.create(p, 4096)) {
+            f.write(0, TestBytes.filled(1, 7));
+            // What code elsewhere in the JVM may do: each opens its own descriptor and closes it.
+            // A POSIX lock dies with the first of these closes; ours must not.
+            try (FileChannel other = FileChannel.open(p, StandardOpenOption.READ)) {
+                assertEquals(1, other.read(ByteBuffer.allocate(1), 0));
+            }
+            assertEquals(4096, Files.readAllBytes(p).length);
+            assertEquals(LockHolderMain.LOCKED, runSecondJvm(p, "rw"), "a writer is still refused");
+            assertEquals(LockHolderMain.LOCKED, runSecondJvm(p, "ro"), "and a reader");
+        }
+    }
+
+    @Test
+    void anotherLockOnTheFileInThisJvmConflicts() throws Exception {
+        Path p = dir.resolve("meta");
+        try (SparseFile f = SparseFile.create(p, 4096);
+                FileChannel other = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            assertNull(other.tryLock(), "the kernel refuses a POSIX lock of this process on a file we hold");
+            assertEquals(LockHolderMain.LOCKED, runSecondJvm(p, "rw"), "and the refused attempt dropped nothing");
+        }
+    }
+
+    @Test
+    void aHardLinkIsRefusedInThisJvmAndElsewhere() throws Exception {
+        Path p = dir.resolve("data");
+        SparseFile.create(p, 4096).close();
+        Path link = Files.createLink(dir.resolve("hardlink"), p);
+        try (SparseFile f = SparseFile.open(p)) {
+            assertNotEquals(f.canonicalPath(), link.toRealPath(), "a hard link has a name of its own");
+            PoolLockedException e = assertThrows(PoolLockedException.class, () -> SparseFile.open(link));
+            assertEquals(link, e.path());
+            assertEquals(LockHolderMain.LOCKED, runSecondJvm(link, "rw"));
         }
     }
 
