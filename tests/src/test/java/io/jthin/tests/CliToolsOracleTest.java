@@ -1,8 +1,12 @@
 package io.jthin.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,6 +189,98 @@ class CliToolsOracleTest {
         List<String> snap = List.of("-m", "--thin1", "1", "--thin2", "3");
         assertEquals(tool("thin_delta", with(snap, meta)), jthin("delta", snap).out(),
                 "device 3 exists only in the metadata snapshot");
+    }
+
+    /** The lines of thin_dump's XML that hold {@code attribute="..."}, as the attribute's values. */
+    private static List<String> xmlValues(String xml, String element, String attribute) {
+        List<String> values = new ArrayList<>();
+        Matcher m = Pattern.compile("<" + element + " [^>]*\\b" + attribute + "=\"([^\"]*)\"").matcher(xml);
+        while (m.find()) {
+            values.add(m.group(1));
+        }
+        return values;
+    }
+
+    @Test
+    void dumpJsonHoldsWhatThinDumpPrints() {
+        for (List<String> opts : List.of(List.<String>of(), List.of("-m"), List.of("--dev-id", "2"),
+                List.of("--skip-mappings"))) {
+            String xml = tool("thin_dump", with(opts, meta));
+            List<String> jsonOpts = new ArrayList<>(opts);
+            jsonOpts.add("--json");
+            String out = jthin("dump", jsonOpts).out();
+            assertEquals(1, out.split("\n", -1).length - 1, "one line: " + opts);
+            JsonObject doc = JsonParser.parseString(out).getAsJsonObject();
+            JsonObject sb = doc.getAsJsonObject("superblock");
+            assertEquals(xmlValues(xml, "superblock", "transaction"), List.of(sb.get("transaction").getAsString()), "" + opts);
+            List<String> ids = new ArrayList<>();
+            List<String> mapped = new ArrayList<>();
+            long runs = 0;
+            for (JsonElement e : doc.getAsJsonArray("devices")) {
+                JsonObject d = e.getAsJsonObject();
+                ids.add(d.get("dev_id").getAsString());
+                mapped.add(d.get("mapped_blocks").getAsString());
+                assertEquals(!opts.contains("--skip-mappings"), d.has("mappings"), "mappings present unless skipped");
+                if (d.has("mappings")) {
+                    long blocks = 0;
+                    for (JsonElement r : d.getAsJsonArray("mappings")) {
+                        blocks += r.getAsJsonObject().get("length").getAsLong();
+                        runs++;
+                    }
+                    assertEquals(d.get("mapped_blocks").getAsLong(), blocks, "device " + ids.getLast() + "'s runs");
+                }
+            }
+            assertEquals(xmlValues(xml, "device", "dev_id"), ids, "devices " + opts);
+            assertEquals(xmlValues(xml, "device", "mapped_blocks"), mapped, "mapped blocks " + opts);
+            long xmlRuns = xmlValues(xml, "single_mapping", "origin_block").size()
+                    + xmlValues(xml, "range_mapping", "origin_begin").size();
+            assertEquals(xmlRuns, runs, "one JSON run per XML mapping element " + opts);
+        }
+    }
+
+    @Test
+    void deltaJsonHoldsWhatThinDeltaPrints() {
+        for (long[] pair : new long[][] {{1, 2}, {2, 4}}) {
+            for (boolean verbose : new boolean[] {false, true}) {
+                List<String> args = new ArrayList<>(verbose ? List.of("--verbose") : List.of());
+                args.addAll(List.of("--thin1", Long.toString(pair[0]), "--thin2", Long.toString(pair[1])));
+                String xml = tool("thin_delta", with(args, meta));
+                args.add("--json");
+                JsonObject diff = JsonParser.parseString(jthin("delta", args).out()).getAsJsonObject()
+                        .getAsJsonObject("diff");
+                assertEquals(pair[0], diff.get("left").getAsLong());
+                assertEquals(pair[1], diff.get("right").getAsLong());
+                List<String> begins = new ArrayList<>();
+                List<String> kinds = new ArrayList<>();
+                for (JsonElement e : diff.getAsJsonArray("ranges")) {
+                    begins.add(e.getAsJsonObject().get("begin").getAsString());
+                    kinds.add(e.getAsJsonObject().get("kind").getAsString());
+                    assertEquals(verbose, e.getAsJsonObject().has(kinds.getLast().equals("different")
+                            ? "left_data_begin" : "data_begin"), "data blocks only when verbose");
+                }
+                List<String> xmlBegins = new ArrayList<>();
+                for (String kind : new String[] {"same", "different", "left_only", "right_only", "range"}) {
+                    xmlBegins.addAll(xmlValues(xml, kind, "begin"));
+                }
+                xmlBegins.sort(Comparator.comparingLong(Long::parseLong));
+                assertEquals(xmlBegins, begins, "ranges of " + args);
+                assertFalse(kinds.isEmpty(), "the devices differ: " + args);
+            }
+        }
+    }
+
+    @Test
+    void metadataSizeJsonGivesTheToolsEstimateInBytes() {
+        for (String line : new String[] {"-b 64k -s 100G -m 1000", "-b 1m -s 16t -m 10", "-b 128k -s 1t -m 1k -u m"}) {
+            String bytes = tool("thin_metadata_size", with(List.of(line.split(" ")), "-u", "b", "-n")).trim();
+            Cli.Result ours = Cli.run(with(List.of(with(List.of("metadata-size"), line.split(" "))), "--json")).ok(line);
+            JsonObject j = JsonParser.parseString(ours.out()).getAsJsonObject();
+            assertEquals(Long.parseLong(bytes), j.get("metadata_bytes").getAsLong(), line);
+            assertEquals(j.get("metadata_blocks").getAsLong() * 4096, j.get("metadata_bytes").getAsLong(), line);
+        }
+        Cli.Result bad = Cli.run("metadata-size", "-b", "64k", "--json");
+        assertEquals(1, bad.code(), "errors stay the tool's");
+        assertEquals("thin_metadata_size - pool size required!\n", bad.err());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.jthin.engine.cli;
 
 import io.jthin.engine.tools.MetadataWalk;
 import io.jthin.engine.tools.ThinDelta;
+import io.jthin.engine.tools.ThinDeltaWriter;
 import io.jthin.snapshot.PoolMetadata;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -9,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** {@code jthin delta --thin1 A --thin2 B}: thin_delta's XML. */
+/** {@code jthin delta --thin1 A --thin2 B}: thin_delta's XML, or the same ranges as JSON ({@code --json}). */
 final class DeltaCommand extends JthinSubcommand {
     static CommandSpec spec() {
         DeltaCommand c = new DeltaCommand();
@@ -20,6 +21,7 @@ final class DeltaCommand extends JthinSubcommand {
                 .option(device("Right device.", "B", "--thin2", "--snap2"))
                 .flag("Show the data blocks of every range.", "--verbose")
                 .flag("Compare in the held metadata snapshot.", "-m", "--metadata-snap")
+                .flag("Print the same ranges as one line of JSON.", "--json")
                 .build();
         return c.spec;
     }
@@ -34,8 +36,9 @@ final class DeltaCommand extends JthinSubcommand {
         MetadataArgs metadata = MetadataArgs.of(this);
         try (PoolMetadata md = metadata.open()) {
             OutputStreamWriter w = new OutputStreamWriter(out(), StandardCharsets.UTF_8);
+            boolean verbose = flag("--verbose");
             ThinDelta.write(MetadataWalk.of(md), this.<Long>value("--thin1"), this.<Long>value("--thin2"),
-                    flag("--metadata-snap"), flag("--verbose"), w);
+                    flag("--metadata-snap"), flag("--json") ? ThinDeltaWriter.json(w, verbose) : new ThinDeltaWriter(w, verbose));
             w.flush();
         }
         return JthinCommand.OK;

@@ -2,6 +2,7 @@ package io.jthin.engine.cli;
 
 import io.jthin.engine.tools.MetadataDumper;
 import io.jthin.engine.tools.MetadataWalk;
+import io.jthin.engine.tools.ThinDumpWriter;
 import io.jthin.snapshot.PoolMetadata;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +14,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** {@code jthin dump}: thin_dump's XML, byte for byte. */
+/** {@code jthin dump}: thin_dump's XML, byte for byte, or the same content as JSON ({@code --json}). */
 final class DumpCommand extends JthinSubcommand {
     static CommandSpec spec() {
         DumpCommand c = new DumpCommand();
@@ -21,10 +22,12 @@ final class DumpCommand extends JthinSubcommand {
                 .description("Print the metadata as thin_dump XML.", "Byte-identical to thin_dump 0.9.0."))
                 .flag("Dump the held metadata snapshot.", "-m", "--metadata-snap")
                 .option(OptionSpec.builder("-o").paramLabel("FILE").type(Path.class)
-                        .description("Write the XML to FILE instead of stdout."))
+                        .description("Write to FILE instead of stdout."))
                 .option(OptionSpec.builder("--dev-id").paramLabel("N").type(Long.class).converters(new Converters.DeviceId())
                         .description("Dump only device N."))
                 .flag("Devices only, without their mappings.", "--skip-mappings")
+                .flag("Print the same content as one line of JSON: superblock, devices, each device's mapping runs.",
+                        "--json")
                 .build();
         return c.spec;
     }
@@ -37,8 +40,8 @@ final class DumpCommand extends JthinSubcommand {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-                MetadataDumper.dump(MetadataWalk.of(md), w, new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"),
-                        flag("--skip-mappings")));
+                MetadataDumper.dump(MetadataWalk.of(md), flag("--json") ? ThinDumpWriter.json(w) : new ThinDumpWriter(w),
+                        new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
             } finally {
                 if (output != null) {

@@ -33,7 +33,11 @@ public final class MetadataDumper {
 
     /** Writes the XML to {@code out} and flushes it (does not close it). */
     public static void dump(MetadataWalk walk, Writer out, Options options) throws IOException {
-        ThinDumpWriter w = new ThinDumpWriter(out);
+        dump(walk, new ThinDumpWriter(out), options);
+    }
+
+    /** Writes the dump through a new {@code w} (XML, or {@link ThinDumpWriter#json JSON}) and flushes it. */
+    public static void dump(MetadataWalk walk, ThinDumpWriter w, Options options) throws IOException {
         if (options.skipMappings()) {
             w.skipMappings();
         }

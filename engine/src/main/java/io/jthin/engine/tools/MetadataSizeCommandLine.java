@@ -20,8 +20,20 @@ import java.util.List;
  */
 public final class MetadataSizeCommandLine {
 
-    /** What the tool did: exit code and the exact bytes of stdout and stderr. */
-    public record Outcome(int exitCode, String stdout, String stderr) {
+    /**
+     * What the tool did: exit code and the exact bytes of stdout and stderr; {@code estimate} is
+     * what it printed as numbers, or null when it printed none (an error, help, version).
+     */
+    public record Outcome(int exitCode, String stdout, String stderr, Estimate estimate) {
+        Outcome(int exitCode, String stdout, String stderr) {
+            this(exitCode, stdout, stderr, null);
+        }
+    }
+
+    /** The inputs, in sectors and thins, and the estimate, in 4 KiB metadata blocks. */
+    public record Estimate(long blockSizeSectors, long poolSizeSectors, long maxThins, long metadataBlocks) {
+        public static final long SECTOR_BYTES = 512;
+        public static final long METADATA_BLOCK_BYTES = 4096;
     }
 
     private static final int BLOCK = 0;
@@ -74,7 +86,9 @@ public final class MetadataSizeCommandLine {
             tool.checkOptions();
             double value = MetadataSize.estimate(tool.sizes[BLOCK], tool.sizes[POOL], tool.sizes[MAX_THINS],
                     tool.unitIndex);
-            return new Outcome(0, MetadataSize.format(tool.name, value, tool.unitIndex, tool.output, tool.echoed), "");
+            return new Outcome(0, MetadataSize.format(tool.name, value, tool.unitIndex, tool.output, tool.echoed), "",
+                    new Estimate(tool.sizes[BLOCK], tool.sizes[POOL], tool.sizes[MAX_THINS], MetadataSize.metadataBlocks(
+                            tool.sizes[BLOCK], tool.sizes[POOL], tool.sizes[MAX_THINS])));
         } catch (Exit e) {
             return e.outcome;
         }

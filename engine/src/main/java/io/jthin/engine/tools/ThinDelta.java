@@ -20,12 +20,17 @@ public final class ThinDelta {
     private ThinDelta() {
     }
 
-    /** Writes the delta of {@code left} and {@code right} to {@code out} and flushes it. */
+    /** Writes the delta of {@code left} and {@code right} to {@code out} as XML and flushes it. */
     public static void write(MetadataWalk walk, long left, long right, boolean metadataSnap, boolean verbose,
             Writer out) throws IOException {
+        write(walk, left, right, metadataSnap, new ThinDeltaWriter(out, verbose));
+    }
+
+    /** Writes the delta through a new {@code w} (XML, or {@link ThinDeltaWriter#json JSON}) and flushes it. */
+    public static void write(MetadataWalk walk, long left, long right, boolean metadataSnap, ThinDeltaWriter w)
+            throws IOException {
         Side l = collect(walk, left, metadataSnap);
         Side r = left == right ? l : collect(walk, right, metadataSnap);
-        ThinDeltaWriter w = new ThinDeltaWriter(out, verbose);
         Superblock sb = l.superblock;
         w.beginSuperblock(new ThinXml.Superblock("", sb.time, sb.transactionId, sb.flags & 0xFFFF_FFFFL,
                 sb.version & 0xFFFF_FFFFL, sb.dataBlockSectors, l.nrDataBlocks,

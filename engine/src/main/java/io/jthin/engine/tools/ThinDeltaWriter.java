@@ -8,11 +8,11 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.OptionalLong;
 
 /**
- * Streams the XML of {@code thin_delta} 0.9.0 (dm-thin-format §8.2), plain or {@code --verbose},
- * from a merged walk of two devices' mappings ("left" = {@code --thin1}, "right" = {@code --thin2}).
+ * Streams {@code thin_delta} 0.9.0's output (dm-thin-format §8.2), plain or {@code --verbose},
+ * from a merged walk of two devices' mappings ("left" = {@code --thin1}, "right" = {@code --thin2}):
+ * its XML ({@link XmlDeltaPrinter}) or the same ranges as JSON ({@link #json}, {@link JsonDeltaPrinter}).
  *
  * <p>Input: pieces in increasing virtual block order, each a virtual range mapped on the left
  * only, on the right only, or on both ({@link #leftOnly}, {@link #rightOnly}, {@link #both});
@@ -23,15 +23,12 @@ import java.util.OptionalLong;
  * the previous one when its kind is equal, it starts where the previous ended and, for each side
  * it has, its data block continues the previous (so boundaries are those of either device's
  * maximal runs, as thin_delta's run recorder makes them). Plain output merges adjacent ranges of
- * one kind regardless of data: {@code <same begin length/>}. Verbose output nests each range
- * ({@code <range begin data_begin length/>}, for {@code different}
- * {@code <range begin left_data_begin right_data_begin length/>}) in a {@code <same>},
- * {@code <different>}, {@code <left_only>} or {@code <right_only>} group, opened anew whenever the
- * kind changes, even across a gap. Not thread-safe.
+ * one kind regardless of data. Not thread-safe.
  */
 public final class ThinDeltaWriter implements Flushable, Closeable {
 
-    private enum Kind {
+    /** A range's kind; {@code tag} is its name in thin_delta's output. */
+    enum Kind {
         LEFT_ONLY("left_only"), RIGHT_ONLY("right_only"), DIFFERENT("different"), SAME("same");
 
         final String tag;
@@ -43,7 +40,7 @@ public final class ThinDeltaWriter implements Flushable, Closeable {
 
     private enum Position { BEFORE, SUPERBLOCK, DIFF, AFTER_DIFF, AFTER }
 
-    private final TextSink out;
+    private final DeltaPrinter out;
     private final boolean verbose;
     private Position position = Position.BEFORE;
 
@@ -53,49 +50,41 @@ public final class ThinDeltaWriter implements Flushable, Closeable {
     private long length;
     private long leftData;
     private long rightData;
-    /** Verbose: the open group, null when none. */
-    private Kind openGroup;
     private boolean anyRange;
     private long nextBegin;
 
+    /** Writes thin_delta's XML to {@code out}. */
     public ThinDeltaWriter(Writer out, boolean verbose) {
-        this.out = new TextSink(out);
+        this(new XmlDeltaPrinter(out, verbose), verbose);
+    }
+
+    private ThinDeltaWriter(DeltaPrinter out, boolean verbose) {
+        this.out = out;
         this.verbose = verbose;
+    }
+
+    /** Writes the delta to {@code out} as one line of JSON ({@link JsonDeltaPrinter} has the shape). */
+    public static ThinDeltaWriter json(Writer out, boolean verbose) {
+        return new ThinDeltaWriter(new JsonDeltaPrinter(out, verbose), verbose);
     }
 
     public ThinDeltaWriter(OutputStream out, boolean verbose) {
         this(new OutputStreamWriter(out, StandardCharsets.UTF_8), verbose);
     }
 
-    /**
-     * {@code <superblock uuid time transaction data_block_size nr_data_blocks [metadata_snap]>}:
-     * thin_delta prints no flags or version, always {@code uuid=""}, and the held metadata root
-     * when the superblock has one.
-     */
+    /** The superblock: thin_delta prints no flags or version, and an empty uuid. */
     public void beginSuperblock(ThinXml.Superblock sb) throws IOException {
         expect(Position.BEFORE, "beginSuperblock");
-        out.raw("<superblock")
-                .attribute("uuid", sb.uuid())
-                .attribute("time", sb.time())
-                .attribute("transaction", sb.transaction())
-                .attribute("data_block_size", sb.dataBlockSize())
-                .attribute("nr_data_blocks", sb.nrDataBlocks());
-        OptionalLong snap = sb.metadataSnap();
-        if (snap.isPresent()) {
-            out.attribute("metadata_snap", snap.getAsLong());
-        }
-        out.raw('>').newline();
+        out.superblock(sb);
         position = Position.SUPERBLOCK;
     }
 
-    /** {@code <diff left right>}: the two device ids as given to {@code --thin1}/{@code --thin2}. */
+    /** The diff of the two device ids as given to {@code --thin1}/{@code --thin2}. */
     public void beginDiff(long leftDevId, long rightDevId) throws IOException {
         expect(Position.SUPERBLOCK, "beginDiff");
-        out.indent(1).raw("<diff").attribute("left", leftDevId).attribute("right", rightDevId)
-                .raw('>').newline();
+        out.beginDiff(leftDevId, rightDevId);
         position = Position.DIFF;
         kind = null;
-        openGroup = null;
         anyRange = false;
     }
 
@@ -121,11 +110,7 @@ public final class ThinDeltaWriter implements Flushable, Closeable {
     public void endDiff() throws IOException {
         expect(Position.DIFF, "endDiff");
         emit();
-        if (openGroup != null) {
-            out.indent(2).raw("</").raw(openGroup.tag).raw('>').newline();
-            openGroup = null;
-        }
-        out.indent(1).raw("</diff>").newline();
+        out.endDiff();
         position = Position.AFTER_DIFF;
     }
 
@@ -133,9 +118,8 @@ public final class ThinDeltaWriter implements Flushable, Closeable {
         if (position != Position.SUPERBLOCK && position != Position.AFTER_DIFF) {
             throw new IllegalStateException("endSuperblock at " + position);
         }
-        out.raw("</superblock>").newline();
         position = Position.AFTER;
-        out.flush();
+        out.endSuperblock();
     }
 
     /**
@@ -227,26 +211,7 @@ public final class ThinDeltaWriter implements Flushable, Closeable {
         if (kind == null) {
             return;
         }
-        if (!verbose) {
-            out.indent(2).raw('<').raw(kind.tag).attribute("begin", begin).attribute("length", length)
-                    .raw("/>").newline();
-        } else {
-            if (openGroup != kind) {
-                if (openGroup != null) {
-                    out.indent(2).raw("</").raw(openGroup.tag).raw('>').newline();
-                }
-                out.indent(2).raw('<').raw(kind.tag).raw('>').newline();
-                openGroup = kind;
-            }
-            out.indent(3).raw("<range").attribute("begin", begin);
-            switch (kind) {
-                case LEFT_ONLY, SAME -> out.attribute("data_begin", leftData);
-                case RIGHT_ONLY -> out.attribute("data_begin", rightData);
-                case DIFFERENT -> out.attribute("left_data_begin", leftData)
-                        .attribute("right_data_begin", rightData);
-            }
-            out.attribute("length", length).raw("/>").newline();
-        }
+        out.range(kind, begin, length, leftData, rightData);
         kind = null;
     }
 

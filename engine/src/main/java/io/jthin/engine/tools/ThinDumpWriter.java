@@ -10,17 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.OptionalLong;
 
 /**
- * Streams thin metadata as XML, byte for byte as 0.9.0 {@code thin_dump} prints it
- * (dm-thin-format §8.1): no XML declaration, two-space indentation, attributes in the fixed
- * order, {@code \n} line ends, an empty device's open and close tags on two lines.
+ * Streams thin metadata as thin_dump prints it: XML byte for byte as 0.9.0 (dm-thin-format §8.1,
+ * {@link XmlDumpPrinter}), or the same content as JSON ({@link #json}, {@link JsonDumpPrinter}).
  *
  * <p>Owns run grouping: mappings fed one at a time ({@link #mapping}) or as runs
  * ({@link #mappingRun}) merge while the virtual block is previous + 1, the data block is
- * previous + 1 and the time is equal; a run of one block prints as {@code <single_mapping>},
- * longer ones as {@code <range_mapping>}. Only the run being grown is held, so a pool of any
- * size streams in constant memory. Invariants enforced: events follow the
- * {@link ThinXmlVisitor} contract and, inside a device, virtual blocks strictly increase (a
- * metadata walk yields them so; an unsorted stream is a bug upstream).
+ * previous + 1 and the time is equal, and each maximal run goes to the printer. Only the run being
+ * grown is held, so a pool of any size streams in constant memory. Invariants enforced: events
+ * follow the {@link ThinXmlVisitor} contract and, inside a device, virtual blocks strictly
+ * increase (a metadata walk yields them so; an unsorted stream is a bug upstream).
  *
  * <p>The two {@code thin_dump} filters are built in: {@link #skipMappings()} (devices only,
  * {@code mapped_blocks} still printed) and {@link #onlyDevice(long)} ({@code --dev-id}: other
@@ -30,7 +28,7 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
 
     private enum Position { BEFORE, SUPERBLOCK, DEVICE, DROPPED_DEVICE, AFTER }
 
-    private final TextSink out;
+    private final DumpPrinter out;
     private boolean skipMappings;
     private OptionalLong onlyDevice = OptionalLong.empty();
     private Position position = Position.BEFORE;
@@ -45,9 +43,18 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
     private long runLength;
     private long runTime;
 
-    /** Writes to {@code out}; the caller chooses the encoding (the output is ASCII unless a uuid is not). */
+    /** Writes XML to {@code out}; the caller chooses the encoding (the output is ASCII unless a uuid is not). */
     public ThinDumpWriter(Writer out) {
-        this.out = new TextSink(out);
+        this(new XmlDumpPrinter(out));
+    }
+
+    private ThinDumpWriter(DumpPrinter out) {
+        this.out = out;
+    }
+
+    /** Writes the dump to {@code out} as one line of JSON ({@link JsonDumpPrinter} has the shape). */
+    public static ThinDumpWriter json(Writer out) {
+        return new ThinDumpWriter(new JsonDumpPrinter(out));
     }
 
     /** Writes UTF-8 to {@code out}. */
@@ -73,18 +80,7 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
     @Override
     public void beginSuperblock(ThinXml.Superblock sb) throws IOException {
         expect(Position.BEFORE, "beginSuperblock");
-        out.raw("<superblock")
-                .attribute("uuid", sb.uuid())
-                .attribute("time", sb.time())
-                .attribute("transaction", sb.transaction())
-                .attribute("flags", sb.flags())
-                .attribute("version", sb.version())
-                .attribute("data_block_size", sb.dataBlockSize())
-                .attribute("nr_data_blocks", sb.nrDataBlocks());
-        if (sb.metadataSnap().isPresent()) {
-            out.attribute("metadata_snap", sb.metadataSnap().getAsLong());
-        }
-        out.raw('>').newline();
+        out.superblock(sb);
         position = Position.SUPERBLOCK;
     }
 
@@ -96,13 +92,7 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
             position = Position.DROPPED_DEVICE;
             return;
         }
-        out.indent(1).raw("<device")
-                .attribute("dev_id", device.devId())
-                .attribute("mapped_blocks", device.mappedBlocks())
-                .attribute("transaction", device.transaction())
-                .attribute("creation_time", device.creationTime())
-                .attribute("snap_time", device.snapTime())
-                .raw('>').newline();
+        out.beginDevice(device, !skipMappings);
         position = Position.DEVICE;
     }
 
@@ -155,16 +145,15 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
         }
         expect(Position.DEVICE, "endDevice");
         flushRun();
-        out.indent(1).raw("</device>").newline();
+        out.endDevice();
         position = Position.SUPERBLOCK;
     }
 
     @Override
     public void endSuperblock() throws IOException {
         expect(Position.SUPERBLOCK, "endSuperblock");
-        out.raw("</superblock>").newline();
         position = Position.AFTER;
-        out.flush();
+        out.endSuperblock();
     }
 
     @Override
@@ -182,19 +171,7 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
         if (runLength == 0) {
             return;
         }
-        if (runLength == 1) {
-            out.indent(2).raw("<single_mapping")
-                    .attribute("origin_block", runOrigin)
-                    .attribute("data_block", runData)
-                    .attribute("time", runTime);
-        } else {
-            out.indent(2).raw("<range_mapping")
-                    .attribute("origin_begin", runOrigin)
-                    .attribute("data_begin", runData)
-                    .attribute("length", runLength)
-                    .attribute("time", runTime);
-        }
-        out.raw("/>").newline();
+        out.run(runOrigin, runData, runLength, runTime);
         runLength = 0;
     }
 

@@ -50,6 +50,21 @@ class ThinDeltaWriterTest {
         return outputs;
     }
 
+    /** Our delta as JSON, fed chopped runs. */
+    private static String json(GeneratedPool pool, long left, long right, boolean verbose, OptionalLong snap)
+            throws IOException {
+        StringWriter s = new StringWriter();
+        ThinDeltaWriter w = ThinDeltaWriter.json(s, verbose);
+        w.beginSuperblock(new ThinXml.Superblock("", pool.time, pool.transaction, 0, 2, pool.dataBlockSize,
+                pool.nrDataBlocks, snap));
+        w.beginDiff(left, right);
+        SplittableRandom rnd = new SplittableRandom(left * 17 + right);
+        w.diff(GeneratedPool.choppedRuns(pool.device(left), rnd), GeneratedPool.choppedRuns(pool.device(right), rnd));
+        w.endDiff();
+        w.endSuperblock();
+        return s.toString();
+    }
+
     private static void compare(GeneratedPool pool, Path meta, long left, long right, OptionalLong snap)
             throws IOException {
         for (boolean verbose : new boolean[] {false, true}) {
@@ -64,6 +79,8 @@ class ThinDeltaWriterTest {
             for (int i = 0; i < got.size(); i++) {
                 assertEquals(expected, got.get(i), "thin_delta " + args + ", fed " + ways[i] + ", seed " + pool.seed);
             }
+            assertEquals(expected, JsonAsThinXml.delta(json(pool, left, right, verbose, snap), verbose),
+                    "thin_delta " + args + ", our JSON, seed " + pool.seed);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.jthin.engine.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,9 @@ class ThinDumpWriterTest {
 
         assertEquals(expected, readThenWrite(xml), "seed " + seed + ": reader + writer");
         assertEquals(expected, writeBlockByBlock(pool), "seed " + seed + ": mapping() one block at a time");
+        StringWriter json = new StringWriter();
+        new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.json(json));
+        assertEquals(expected, JsonAsThinXml.dump(json.toString()), "seed " + seed + ": the JSON holds the same");
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -68,6 +72,10 @@ class ThinDumpWriterTest {
         StringWriter ours = new StringWriter();
         new ThinXmlReader().read(new StringReader(xml), null, new ThinDumpWriter(ours).skipMappings());
         assertEquals(skip, ours.toString());
+        StringWriter skipJson = new StringWriter();
+        new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.json(skipJson).skipMappings());
+        assertFalse(skipJson.toString().contains("\"mappings\""), "skipped mappings are absent, not empty");
+        assertEquals(skip, JsonAsThinXml.dump(skipJson.toString()));
 
         for (long devId : new long[] {pool.devices.get(pool.devices.size() - 1).id(), 99_999_999L}) {
             String one = ThinTools.run("thin_dump", List.of("--dev-id", Long.toString(devId), meta.toString()))
@@ -75,6 +83,9 @@ class ThinDumpWriterTest {
             StringWriter filtered = new StringWriter();
             new ThinXmlReader().read(new StringReader(xml), null, new ThinDumpWriter(filtered).onlyDevice(devId));
             assertEquals(one, filtered.toString(), "dev " + devId);
+            StringWriter filteredJson = new StringWriter();
+            new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.json(filteredJson).onlyDevice(devId));
+            assertEquals(one, JsonAsThinXml.dump(filteredJson.toString()), "JSON, dev " + devId);
         }
     }
 
