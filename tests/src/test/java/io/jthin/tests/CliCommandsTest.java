@@ -53,6 +53,21 @@ class CliCommandsTest {
         Cli.run("dump", "--dev-id", "-1").fails(2, "is not a thin device id");
     }
 
+    /** -p/--pool may come before the subcommand as after it, in each of its spellings; twice is an error. */
+    @Test
+    void thePoolOptionMayComeBeforeTheSubcommand() {
+        String pool = tmp.resolve("before").toString();
+        Cli.run("-p", pool, "pool", "create", "--data-size", "64m", "--metadata-size", "8m").ok("-p before pool create");
+        Cli.run("--pool=" + pool, "thin", "create", "1", "--size", "1m").ok("--pool= before thin create");
+        Cli.run("--debug", "--pool", pool, "thin", "snapshot", "2", "1").ok("after --debug, before thin snapshot");
+        Cli.run("-p" + pool, "message", "create_thin 3").ok("-pDIR before message");
+        JsonObject status = json(Cli.run("-p", pool, "pool", "status", "--json").ok("status"));
+        assertEquals(3, status.get("thinDevices").getAsInt(), "every command above worked on the one pool: " + status);
+        assertTrue(Cli.run("-p", pool, "ls").ok("ls").out().contains("3"), "a metadata tool too");
+        Cli.run("-p", pool, "thin", "status", "1", "-p", pool).fails(2, "should be specified only once");
+        Cli.run("-p", tmp.resolve("nowhere").toString(), "thin", "status", "1").fails(1, "nowhere");
+    }
+
     /** bench on a pool volume: without a warm-up, and with one from another offset; each request lands. */
     @Test
     void benchRunsWithAndWithoutAWarmUp() {

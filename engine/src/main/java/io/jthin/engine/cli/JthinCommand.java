@@ -100,7 +100,9 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
         boolean debug = Arrays.asList(args).contains("--debug");
         boolean terminal = err == System.err && System.console() != null && System.console().isTerminal();
         try (AutoCloseable scope = CliContext.enter(new CliContext(in, out, err, terminal))) {
-            CommandLine cl = commandLine(args);
+            PoolDirOption.Hoisted pool = PoolDirOption.Hoisted.from(args);
+            CommandLine cl = commandLine(pool.rest());
+            String[] argv = pool.arguments(cl);
             cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
             cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
             cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -120,7 +122,7 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
                 }
                 return USAGE;
             });
-            int code = cl.execute(args);
+            int code = cl.execute(argv);
             cl.getOut().flush();
             cl.getErr().flush();
             out.flush();
