@@ -803,7 +803,9 @@ public final class ThinPool implements AutoCloseable {
             case WRITE, OUT_OF_DATA_SPACE -> { }
             case OUT_OF_METADATA_SPACE -> throw new OutOfMetadataSpaceException(md.metadataSpaceMap().nrBlocks());
             case READ_ONLY -> throw new NeedsCheckException("the pool is read-only: its metadata needs a check"
-                    + (failure == null ? " (needs_check is set)" : " after: " + failure.getMessage()), failure);
+                    + (failure == null ? " (needs_check is set; with the pool closed, jthin check "
+                            + "--clear-needs-check-flag clears it if the metadata is clean)"
+                            : " after: " + failure.getMessage()), failure);
             case FAIL -> throw failed();
         }
     }

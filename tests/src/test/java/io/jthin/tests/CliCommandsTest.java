@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.jthin.loopfile.SparseFile;
+import io.jthin.snapshot.PoolMetadata;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -66,6 +68,66 @@ class CliCommandsTest {
         assertTrue(Cli.run("-p", pool, "ls").ok("ls").out().contains("3"), "a metadata tool too");
         Cli.run("-p", pool, "thin", "status", "1", "-p", pool).fails(2, "should be specified only once");
         Cli.run("-p", tmp.resolve("nowhere").toString(), "thin", "status", "1").fails(1, "nowhere");
+    }
+
+    /** Sets NEEDS_CHECK in a pool's committed superblock, as the engine's metadata-failure path does. */
+    private static void setNeedsCheck(Path meta) {
+        try (SparseFile f = SparseFile.open(meta)) {
+            PoolMetadata md = PoolMetadata.open(f, 1 << 20, true);
+            md.needsCheck(true);
+            md.commit();
+            md.close();
+        }
+    }
+
+    private static String dumpFlags(Path meta) {
+        ThinTools.Result dump = ThinTools.run("thin_dump", meta.toString());
+        assertEquals(0, dump.exitCode(), dump.stderr());
+        int at = dump.stdout().indexOf(" flags=\"");
+        return dump.stdout().substring(at + 8, dump.stdout().indexOf('"', at + 8));
+    }
+
+    /**
+     * A pool whose NEEDS_CHECK is set (read-only: allocating writes refused) is writable again after
+     * check --clear-needs-check-flag finds its metadata clean; with errors the flag stays. The real
+     * thin_dump and thin_check read the flag and the result.
+     */
+    @Test
+    void checkClearsNeedsCheckOnlyWhenTheMetadataIsClean() {
+        String pool = tmp.resolve("nc").toString();
+        Path meta = Path.of(pool, "devicemapper", "metadata");
+        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "8m").ok("create");
+        Cli.run("thin", "create", "1", "--size", "4m", "-p", pool).ok("thin create");
+        byte[] bytes = new byte[100_000];
+        new SplittableRandom(3).nextBytes(bytes);
+        Cli.run(bytes, "thin", "write", "1", "--offset", "0", "-p", pool).ok("write");
+        JsonObject untouched = json(Cli.run("check", "--clear-needs-check-flag", "--json", "-p", pool).ok("check of a pool without the flag"));
+        assertFalse(untouched.get("needsCheckCleared").getAsBoolean());
+
+        setNeedsCheck(meta);
+        assertEquals("1", dumpFlags(meta), "thin_dump sees NEEDS_CHECK");
+        assertTrue(Cli.run("pool", "status", "-p", pool).ok("status").out().contains(" needs_check "));
+        Cli.run(bytes, "thin", "write", "1", "--offset", "1m", "-p", pool).fails(1, "needs a check");
+        Cli.run("check", "-p", pool).ok("a plain check passes (the flag is a warning) and changes nothing");
+        assertEquals("1", dumpFlags(meta));
+
+        String out = Cli.run("check", "--clear-needs-check-flag", "-p", pool).ok("check --clear-needs-check-flag").out();
+        assertTrue(out.contains("cleared the NEEDS_CHECK flag"), out);
+        assertEquals("0", dumpFlags(meta), "thin_dump sees the flag cleared");
+        ThinTools.assertCheckClean(meta, "after --clear-needs-check-flag");
+        Cli.run(bytes, "thin", "write", "1", "--offset", "1m", "-p", pool).ok("the pool takes new blocks again");
+
+        setNeedsCheck(meta);
+        try (RandomAccessFile data = new RandomAccessFile(Path.of(pool, "devicemapper", "data").toFile(), "rw")) {
+            data.setLength(64 << 10); // the metadata now maps blocks past the data file's end
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        Cli.Result refused = Cli.run("check", "--clear-needs-check-flag", "-p", pool);
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("past the end of the data file"), refused.err());
+        assertTrue(refused.err().strip().endsWith("NEEDS_CHECK left as it was: the check found errors"), refused.err());
+        assertEquals("1", dumpFlags(meta), "errors leave the flag set");
     }
 
     /** bench on a pool volume: without a warm-up, and with one from another offset; each request lands. */

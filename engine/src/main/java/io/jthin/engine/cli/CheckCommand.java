@@ -5,6 +5,8 @@ import com.google.gson.JsonObject;
 import io.jthin.engine.PoolDirectory;
 import io.jthin.engine.tools.CheckReport;
 import io.jthin.engine.tools.MetadataChecker;
+import io.jthin.snapshot.PoolMetadata;
+import io.jthin.loopfile.ForwardingBlockDevice;
 import io.jthin.loopfile.LoopLvmLayout;
 import io.jthin.loopfile.SparseFile;
 import java.io.IOException;
@@ -24,6 +26,9 @@ final class CheckCommand extends JthinSubcommand {
                 .flag("Check only the superblock.", "--super-block-only")
                 .flag("Do not walk the devices' mapping trees (no count comparison).", "--skip-mappings")
                 .flag("Print the report as JSON.", "--json")
+                .flag("When the check finds no error, clear the superblock's NEEDS_CHECK flag (as thin_check): "
+                        + "a pool that went read-only after a metadata failure can then be written again. "
+                        + "Holds the metadata exclusively throughout.", "--clear-needs-check-flag")
                 .build();
         return c.spec;
     }
@@ -43,9 +48,14 @@ final class CheckCommand extends JthinSubcommand {
             file = layout.metadataFile();
             dataBytes = Files.size(layout.dataFile());
         }
+        boolean clear = flag("--clear-needs-check-flag");
         CheckReport r;
-        try (SparseFile f = SparseFile.openReadOnly(file)) {
+        boolean cleared = false;
+        try (SparseFile f = clear ? SparseFile.open(file) : SparseFile.openReadOnly(file)) {
             r = MetadataChecker.check(f, new MetadataChecker.Options(superBlockOnly, skipMappings, dataBytes));
+            if (clear && r.clean()) {
+                cleared = clearNeedsCheck(f);
+            }
         }
         if (flag("--json")) {
             JsonObject o = new JsonObject();
@@ -69,13 +79,44 @@ final class CheckCommand extends JthinSubcommand {
                 problems.add(po);
             }
             o.add("problems", problems);
+            if (clear) {
+                o.addProperty("needsCheckCleared", cleared);
+            }
             printJson(o);
         } else if (!flag("--quiet")) {
             for (CheckReport.Problem p : r.problems()) {
                 (p.severity() == CheckReport.Severity.ERROR ? err() : out()).println(p);
             }
             (r.clean() ? out() : err()).println("jthin check: " + file + ": " + r.summary());
+            if (cleared) {
+                out().println("jthin check: " + file + ": cleared the NEEDS_CHECK flag");
+            } else if (clear && !r.clean()) {
+                err().println("jthin check: " + file + ": NEEDS_CHECK left as it was: the check found errors");
+            }
         }
         return r.clean() ? JthinCommand.OK : JthinCommand.FAILURE;
+    }
+
+    /**
+     * Clears NEEDS_CHECK in a commit of its own (the metadata is otherwise unchanged); true when it
+     * was set. {@code f} is open read-write and stays open.
+     */
+    private static boolean clearNeedsCheck(SparseFile f) {
+        PoolMetadata md = PoolMetadata.open(new ForwardingBlockDevice(f) {
+            @Override
+            public void close() {
+                // the caller closes f
+            }
+        }, MetadataArgs.CACHE_BYTES, true);
+        try {
+            if (!md.needsCheck()) {
+                return false;
+            }
+            md.needsCheck(false);
+            md.commit();
+            return true;
+        } finally {
+            md.close();
+        }
     }
 }
