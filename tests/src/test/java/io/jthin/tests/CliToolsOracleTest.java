@@ -97,7 +97,9 @@ class CliToolsOracleTest {
     @Test
     void dumpEqualsThinDump() throws IOException {
         for (List<String> opts : List.of(List.<String>of(), List.of("-m"), List.of("--dev-id", "2"),
-                List.of("--skip-mappings"), List.of("-m", "--dev-id", "1"), List.of("--dev-id", "9"))) {
+                List.of("--skip-mappings"), List.of("-m", "--dev-id", "1"), List.of("--dev-id", "9"),
+                List.of("-f", "human_readable"), List.of("--format", "human_readable", "-m", "--dev-id", "2"),
+                List.of("-f", "xml", "--skip-mappings"))) {
             String theirs = tool("thin_dump", with(opts, meta));
             assertEquals(theirs, jthin("dump", opts).out(), "dump " + opts);
         }

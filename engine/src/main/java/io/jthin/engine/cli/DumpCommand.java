@@ -11,10 +11,14 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** {@code jthin dump}: thin_dump's XML, byte for byte, or the same content as JSON ({@code --json}). */
+/**
+ * {@code jthin dump}: thin_dump's XML or human-readable form ({@code -f}), byte for byte, or the same
+ * content as JSON ({@code --json}).
+ */
 final class DumpCommand extends JthinSubcommand {
     static CommandSpec spec() {
         DumpCommand c = new DumpCommand();
@@ -28,19 +32,34 @@ final class DumpCommand extends JthinSubcommand {
                 .flag("Devices only, without their mappings.", "--skip-mappings")
                 .flag("Print the same content as one line of JSON: superblock, devices, each device's mapping runs.",
                         "--json")
+                .option(OptionSpec.builder("-f", "--format").paramLabel("FORMAT").type(String.class)
+                        .defaultValue(XML).description("xml (the default) or human_readable, as thin_dump."))
                 .build();
         return c.spec;
     }
+
+    private static final String XML = "xml";
+    private static final String HUMAN_READABLE = "human_readable";
 
     @Override
     public Integer call() throws IOException {
         MetadataArgs metadata = MetadataArgs.of(this);
         Path output = value("-o");
+        String format = value("--format");
+        if (!format.equals(XML) && !format.equals(HUMAN_READABLE)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown format '" + format + "': xml or human_readable");
+        }
+        if (flag("--json") && !format.equals(XML)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--json and --format " + format + " exclude each other");
+        }
         try (PoolMetadata md = metadata.open()) {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-                MetadataDumper.dump(MetadataWalk.of(md), flag("--json") ? ThinDumpWriter.json(w) : new ThinDumpWriter(w),
+                ThinDumpWriter dump = flag("--json") ? ThinDumpWriter.json(w)
+                        : format.equals(HUMAN_READABLE) ? ThinDumpWriter.humanReadable(w) : new ThinDumpWriter(w);
+                MetadataDumper.dump(MetadataWalk.of(md), dump,
                         new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
             } finally {

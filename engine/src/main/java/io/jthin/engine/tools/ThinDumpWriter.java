@@ -11,7 +11,8 @@ import java.util.OptionalLong;
 
 /**
  * Streams thin metadata as thin_dump prints it: XML byte for byte as 0.9.0 (dm-thin-format §8.1,
- * {@link XmlDumpPrinter}), or the same content as JSON ({@link #json}, {@link JsonDumpPrinter}).
+ * {@link XmlDumpPrinter}), its human-readable form ({@link #humanReadable}, {@link HumanDumpPrinter}),
+ * or the same content as JSON ({@link #json}, {@link JsonDumpPrinter}).
  *
  * <p>Owns run grouping: mappings fed one at a time ({@link #mapping}) or as runs
  * ({@link #mappingRun}) merge while the virtual block is previous + 1, the data block is
@@ -50,6 +51,11 @@ public final class ThinDumpWriter implements ThinXmlVisitor, Flushable, Closeabl
 
     private ThinDumpWriter(DumpPrinter out) {
         this.out = out;
+    }
+
+    /** Writes thin_dump's {@code --format human_readable} to {@code out} ({@link HumanDumpPrinter}). */
+    public static ThinDumpWriter humanReadable(Writer out) {
+        return new ThinDumpWriter(new HumanDumpPrinter(out));
     }
 
     /** Writes the dump to {@code out} as one line of JSON ({@link JsonDumpPrinter} has the shape). */

@@ -59,6 +59,12 @@ class ThinDumpWriterTest {
         StringWriter json = new StringWriter();
         new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.json(json));
         assertEquals(expected, JsonAsThinXml.dump(json.toString()), "seed " + seed + ": the JSON holds the same");
+
+        String human = ThinTools.run("thin_dump", List.of("-f", "human_readable", meta.toString()))
+                .assertSuccess("thin_dump -f human_readable").stdout();
+        StringWriter ours = new StringWriter();
+        new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.humanReadable(ours));
+        assertEquals(human, ours.toString(), "seed " + seed + ": human_readable");
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -72,6 +78,10 @@ class ThinDumpWriterTest {
         StringWriter ours = new StringWriter();
         new ThinXmlReader().read(new StringReader(xml), null, new ThinDumpWriter(ours).skipMappings());
         assertEquals(skip, ours.toString());
+        StringWriter skipHuman = new StringWriter();
+        new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.humanReadable(skipHuman).skipMappings());
+        assertEquals(ThinTools.run("thin_dump", List.of("-f", "human_readable", "--skip-mappings", meta.toString()))
+                .assertSuccess("thin_dump -f human_readable --skip-mappings").stdout(), skipHuman.toString());
         StringWriter skipJson = new StringWriter();
         new ThinXmlReader().read(new StringReader(xml), null, ThinDumpWriter.json(skipJson).skipMappings());
         assertFalse(skipJson.toString().contains("\"mappings\""), "skipped mappings are absent, not empty");
