@@ -20,11 +20,10 @@ import java.io.Writer;
  * The held metadata root, when there is one, ends the superblock line ({@code , ROOT}); the
  * uuid is printed as it is. Not thread-safe.
  */
-final class HumanDumpPrinter implements DumpPrinter {
-    private final TextSink out;
+final class HumanDumpPrinter extends TextPrinter implements DumpPrinter {
 
     HumanDumpPrinter(Writer out) {
-        this.out = new TextSink(out);
+        super(out);
     }
 
     @Override
@@ -71,15 +70,5 @@ final class HumanDumpPrinter implements DumpPrinter {
     public void endSuperblock() throws IOException {
         out.raw("end superblock").newline();
         out.flush();
-    }
-
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }

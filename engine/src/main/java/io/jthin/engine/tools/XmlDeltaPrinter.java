@@ -11,14 +11,13 @@ import java.util.OptionalLong;
  * {@code <range begin left_data_begin right_data_begin length/>}) inside a group element of its
  * kind, opened anew whenever the kind changes, even across a gap. Not thread-safe.
  */
-final class XmlDeltaPrinter implements DeltaPrinter {
-    private final TextSink out;
+final class XmlDeltaPrinter extends TextPrinter implements DeltaPrinter {
     private final boolean verbose;
     /** Verbose: the open group, null when none. */
     private ThinDeltaWriter.Kind openGroup;
 
     XmlDeltaPrinter(Writer out, boolean verbose) {
-        this.out = new TextSink(out);
+        super(out);
         this.verbose = verbose;
     }
 
@@ -88,15 +87,5 @@ final class XmlDeltaPrinter implements DeltaPrinter {
             out.indent(2).raw("</").raw(openGroup.tag).raw('>').newline();
             openGroup = null;
         }
-    }
-
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }

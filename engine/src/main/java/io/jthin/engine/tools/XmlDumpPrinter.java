@@ -9,11 +9,10 @@ import java.io.Writer;
  * close tags on two lines; a run of one block prints as {@code <single_mapping>}, longer ones as
  * {@code <range_mapping>}. Not thread-safe.
  */
-final class XmlDumpPrinter implements DumpPrinter {
-    private final TextSink out;
+final class XmlDumpPrinter extends TextPrinter implements DumpPrinter {
 
     XmlDumpPrinter(Writer out) {
-        this.out = new TextSink(out);
+        super(out);
     }
 
     @Override
@@ -69,15 +68,5 @@ final class XmlDumpPrinter implements DumpPrinter {
     public void endSuperblock() throws IOException {
         out.raw("</superblock>").newline();
         out.flush();
-    }
-
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }
