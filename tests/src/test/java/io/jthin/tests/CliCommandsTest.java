@@ -70,6 +70,16 @@ class CliCommandsTest {
         Cli.run("-p", tmp.resolve("nowhere").toString(), "thin", "status", "1").fails(1, "nowhere");
     }
 
+    /** A 64 MiB pool with thin device 1 (4 MiB) holding {@code length} seeded random bytes from offset 0; returns them. */
+    private static byte[] poolWithOneWrittenVolume(String pool, int length, long seed) {
+        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "8m").ok("create");
+        Cli.run("thin", "create", "1", "--size", "4m", "-p", pool).ok("thin create");
+        byte[] bytes = new byte[length];
+        new SplittableRandom(seed).nextBytes(bytes);
+        Cli.run(bytes, "thin", "write", "1", "--offset", "0", "-p", pool).ok("write");
+        return bytes;
+    }
+
     /** Sets NEEDS_CHECK in a pool's committed superblock, as the engine's metadata-failure path does. */
     private static void setNeedsCheck(Path meta) {
         try (SparseFile f = SparseFile.open(meta)) {
@@ -96,11 +106,7 @@ class CliCommandsTest {
     void checkClearsNeedsCheckOnlyWhenTheMetadataIsClean() {
         String pool = tmp.resolve("nc").toString();
         Path meta = Path.of(pool, "devicemapper", "metadata");
-        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "8m").ok("create");
-        Cli.run("thin", "create", "1", "--size", "4m", "-p", pool).ok("thin create");
-        byte[] bytes = new byte[100_000];
-        new SplittableRandom(3).nextBytes(bytes);
-        Cli.run(bytes, "thin", "write", "1", "--offset", "0", "-p", pool).ok("write");
+        byte[] bytes = poolWithOneWrittenVolume(pool, 100_000, 3);
         JsonObject untouched = json(Cli.run("check", "--clear-needs-check-flag", "--json", "-p", pool).ok("check of a pool without the flag"));
         assertFalse(untouched.get("needsCheckCleared").getAsBoolean());
 
@@ -128,6 +134,60 @@ class CliCommandsTest {
         assertTrue(refused.err().contains("past the end of the data file"), refused.err());
         assertTrue(refused.err().strip().endsWith("NEEDS_CHECK left as it was: the check found errors"), refused.err());
         assertEquals("1", dumpFlags(meta), "errors leave the flag set");
+    }
+
+    /** Changes reference counts behind the trees' back, in one commit: {block, delta} pairs, metadata ones first. */
+    private static void skewCounts(Path meta, long[][] data, int metadataLeaks) {
+        try (SparseFile f = SparseFile.open(meta)) {
+            PoolMetadata md = PoolMetadata.open(f, 1 << 20, true);
+            for (int i = 0; i < metadataLeaks; i++) {
+                md.metadataSpaceMap().newBlock(); // counted, referenced by nothing
+            }
+            for (long[] d : data) {
+                md.dataSpaceMap().inc(d[0], d[1]);
+            }
+            md.commit();
+            md.close();
+        }
+    }
+
+    /**
+     * check --ignore-non-fatal-errors reports leaked counts as warnings; --auto-repair lowers them
+     * (and only when they are the only errors), leaving metadata the real thin_check passes and the
+     * volumes' data as it was.
+     */
+    @Test
+    void autoRepairLowersLeakedCountsWhenTheyAreTheOnlyErrors() {
+        String pool = tmp.resolve("leaks").toString();
+        Path meta = Path.of(pool, "devicemapper", "metadata");
+        byte[] bytes = poolWithOneWrittenVolume(pool, 200_000, 4);
+        Cli.run("thin", "snapshot", "2", "1", "-p", pool).ok("snapshot");
+        skewCounts(meta, new long[][] {{100, 1}, {0, 2}}, 1); // a free data block, a mapped one, a metadata block
+
+        Cli.Result plain = Cli.run("check", "-p", pool);
+        assertEquals(1, plain.code(), plain.err());
+        assertTrue(plain.err().contains("data block 100: reference count is 1, expected 0 (leaked)"), plain.err());
+        assertTrue(plain.err().contains("data block 0: reference count is 3, expected 1 (leaked)"), plain.err());
+        assertTrue(plain.err().contains("metadata block"), plain.err());
+        assertEquals(1, ThinTools.run("thin_check", meta.toString()).exitCode(), "thin_check fails on the metadata leak");
+        assertEquals(0, ThinTools.run("thin_check", "--ignore-non-fatal-errors", meta.toString()).exitCode(),
+                "and counts it among its non-fatal errors");
+        String lenient = Cli.run("check", "--ignore-non-fatal-errors", "-p", pool).ok("leaks are warnings").out();
+        assertTrue(lenient.contains("(leaked), non-fatal") && lenient.contains("3 warnings"), lenient);
+
+        String repaired = Cli.run("check", "--auto-repair", "-p", pool).ok("--auto-repair").out();
+        assertTrue(repaired.contains("repaired 3 leaked reference counts; checked again:"), repaired);
+        Cli.run("check", "-p", pool).ok("clean after the repair");
+        ThinTools.assertCheckClean(meta, "after --auto-repair");
+        assertArrayEquals(bytes, Cli.run("thin", "read", "1", "--offset", "0", "--length", "200000", "-p", pool)
+                .ok("read").stdout(), "the volume's data is untouched");
+
+        skewCounts(meta, new long[][] {{200, 1}, {1, -1}}, 0); // a leak, and a count too low (no repair then)
+        Cli.Result refused = Cli.run("check", "--auto-repair", "-p", pool);
+        assertEquals(1, refused.code(), refused.err());
+        assertTrue(refused.err().contains("leaks not repaired: the check found other errors"), refused.err());
+        Cli.Result still = Cli.run("check", "-p", pool);
+        assertTrue(still.err().contains("data block 200: reference count is 1, expected 0 (leaked)"), still.err());
     }
 
     /** bench on a pool volume: without a warm-up, and with one from another offset; each request lands. */

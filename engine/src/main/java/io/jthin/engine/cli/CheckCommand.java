@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.jthin.engine.PoolDirectory;
 import io.jthin.engine.tools.CheckReport;
+import io.jthin.engine.tools.LeakRepair;
 import io.jthin.engine.tools.MetadataChecker;
 import io.jthin.snapshot.PoolMetadata;
 import io.jthin.loopfile.ForwardingBlockDevice;
@@ -12,6 +13,7 @@ import io.jthin.loopfile.SparseFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jthin check}: thin_check, and stricter (data reference counts, mapped_blocks, bounds). */
@@ -29,6 +31,11 @@ final class CheckCommand extends JthinSubcommand {
                 .flag("When the check finds no error, clear the superblock's NEEDS_CHECK flag (as thin_check): "
                         + "a pool that went read-only after a metadata failure can then be written again. "
                         + "Holds the metadata exclusively throughout.", "--clear-needs-check-flag")
+                .flag("Report leaked reference counts (blocks counted more often than the trees use them: "
+                        + "space wasted, no data at risk) as warnings, as thin_check's non-fatal errors.",
+                        "--ignore-non-fatal-errors")
+                .flag("When leaked reference counts are the only errors, lower them to the recount in a commit of "
+                        + "their own, then check again. Holds the metadata exclusively throughout.", "--auto-repair")
                 .build();
         return c.spec;
     }
@@ -49,12 +56,23 @@ final class CheckCommand extends JthinSubcommand {
             dataBytes = Files.size(layout.dataFile());
         }
         boolean clear = flag("--clear-needs-check-flag");
+        boolean repair = flag("--auto-repair");
+        MetadataChecker.Options options = new MetadataChecker.Options(superBlockOnly, skipMappings, dataBytes,
+                flag("--ignore-non-fatal-errors"));
+        CheckReport found;
         CheckReport r;
+        int repaired = 0;
         boolean cleared = false;
-        try (SparseFile f = clear ? SparseFile.open(file) : SparseFile.openReadOnly(file)) {
-            r = MetadataChecker.check(f, new MetadataChecker.Options(superBlockOnly, skipMappings, dataBytes));
+        try (SparseFile f = clear || repair ? SparseFile.open(file) : SparseFile.openReadOnly(file)) {
+            found = MetadataChecker.check(f, options);
+            r = found;
+            int leakErrors = options.ignoreNonFatal() ? 0 : found.leaks().size();
+            if (repair && !found.leaks().isEmpty() && found.errors() == leakErrors) {
+                repaired = withMetadata(f, md -> LeakRepair.repair(md, found.leaks()));
+                r = MetadataChecker.check(f, options);
+            }
             if (clear && r.clean()) {
-                cleared = clearNeedsCheck(f);
+                cleared = withMetadata(f, CheckCommand::clearNeedsCheck);
             }
         }
         if (flag("--json")) {
@@ -82,11 +100,20 @@ final class CheckCommand extends JthinSubcommand {
             if (clear) {
                 o.addProperty("needsCheckCleared", cleared);
             }
+            if (repair) {
+                o.addProperty("errorsBeforeRepair", found.errors());
+                o.addProperty("leaksRepaired", repaired);
+            }
             printJson(o);
         } else if (!flag("--quiet")) {
-            for (CheckReport.Problem p : r.problems()) {
-                (p.severity() == CheckReport.Severity.ERROR ? err() : out()).println(p);
+            if (repaired > 0) {
+                print(found);
+                out().println("jthin check: " + file + ": repaired " + repaired + " leaked reference count"
+                        + (repaired == 1 ? "" : "s") + "; checked again:");
+            } else if (repair && !found.leaks().isEmpty() && !found.clean()) {
+                err().println("jthin check: " + file + ": leaks not repaired: the check found other errors");
             }
+            print(r);
             (r.clean() ? out() : err()).println("jthin check: " + file + ": " + r.summary());
             if (cleared) {
                 out().println("jthin check: " + file + ": cleared the NEEDS_CHECK flag");
@@ -97,11 +124,24 @@ final class CheckCommand extends JthinSubcommand {
         return r.clean() ? JthinCommand.OK : JthinCommand.FAILURE;
     }
 
-    /**
-     * Clears NEEDS_CHECK in a commit of its own (the metadata is otherwise unchanged); true when it
-     * was set. {@code f} is open read-write and stays open.
-     */
-    private static boolean clearNeedsCheck(SparseFile f) {
+    private void print(CheckReport report) {
+        for (CheckReport.Problem p : report.problems()) {
+            (p.severity() == CheckReport.Severity.ERROR ? err() : out()).println(p);
+        }
+    }
+
+    /** Clears NEEDS_CHECK in a commit of its own (the metadata is otherwise unchanged); true when it was set. */
+    private static boolean clearNeedsCheck(PoolMetadata md) {
+        if (!md.needsCheck()) {
+            return false;
+        }
+        md.needsCheck(false);
+        md.commit();
+        return true;
+    }
+
+    /** Runs {@code change} on the metadata of {@code f} (open read-write; it stays open). */
+    private static <T> T withMetadata(SparseFile f, Function<PoolMetadata, T> change) {
         PoolMetadata md = PoolMetadata.open(new ForwardingBlockDevice(f) {
             @Override
             public void close() {
@@ -109,12 +149,7 @@ final class CheckCommand extends JthinSubcommand {
             }
         }, MetadataArgs.CACHE_BYTES, true);
         try {
-            if (!md.needsCheck()) {
-                return false;
-            }
-            md.needsCheck(false);
-            md.commit();
-            return true;
+            return change.apply(md);
         } finally {
             md.close();
         }

@@ -25,7 +25,17 @@ public final class CheckReport {
         }
     }
 
+    /**
+     * A reference count above what the metadata's trees account for: a leak, which wastes a block
+     * but endangers no data (thin_check's "non-fatal" error; {@code --auto-repair} lowers it).
+     *
+     * @param metadata true for a metadata block, false for a data block
+     */
+    public record Leak(boolean metadata, long block, long onDisk, long expected) {
+    }
+
     private final List<Problem> kept = new ArrayList<>();
+    private final List<Leak> leaks = new ArrayList<>();
     private final Map<String, Integer> perKind = new HashMap<>();
     private final Map<String, Severity> severityOfKind = new HashMap<>();
     private int errors;
@@ -58,6 +68,15 @@ public final class CheckReport {
         if (n <= PER_KIND) {
             kept.add(new Problem(s, kind, message.replace('\n', ' ')));
         }
+    }
+
+    void leak(Leak leak) {
+        leaks.add(leak);
+    }
+
+    /** Every leak found, in block order within each space map (metadata first). */
+    public List<Leak> leaks() {
+        return List.copyOf(leaks);
     }
 
     /** True when no error was found (warnings allowed). */

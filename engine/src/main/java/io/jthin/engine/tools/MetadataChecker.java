@@ -45,8 +45,13 @@ public final class MetadataChecker {
      * @param superBlockOnly   {@code --super-block-only}
      * @param skipMappings     {@code --skip-mappings}: no bottom-level trees, so no count comparison
      * @param dataDeviceBytes  size of the data device, or −1 when unknown
+     * @param ignoreNonFatal   {@code --ignore-non-fatal-errors}: leaked reference counts are warnings
      */
-    public record Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes) {
+    public record Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes, boolean ignoreNonFatal) {
+        public Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes) {
+            this(superBlockOnly, skipMappings, dataDeviceBytes, false);
+        }
+
         public static Options full() {
             return new Options(false, false, -1);
         }
@@ -116,9 +121,9 @@ public final class MetadataChecker {
         if (live == null || (sb.heldRoot != 0 && held == null) || !mdMap.sound() || walker.skippedSomething()) {
             return; // the recount would be incomplete: comparing it would only repeat the errors above
         }
-        report.metadataBlocksUsed = mdMap.compare(tm, expectedMetadata, "metadata block", report);
+        report.metadataBlocksUsed = mdMap.compare(tm, expectedMetadata, "metadata block", options.ignoreNonFatal(), report);
         if (dataMap.sound() && expectedData != null) {
-            report.dataBlocksUsed = dataMap.compare(tm, expectedData, "data block", report);
+            report.dataBlocksUsed = dataMap.compare(tm, expectedData, "data block", options.ignoreNonFatal(), report);
         }
         report.countsChecked = dataMap.sound() && expectedData != null;
     }

@@ -162,9 +162,10 @@ final class SpaceMapCheck {
      * and {@code none_free_before}.
      *
      * @param unit "metadata block" or "data block", for messages
+     * @param leaksAreWarnings report a count above the expected one (a leak) as a warning, not an error
      * @return blocks in use according to the bitmaps
      */
-    long compare(TransactionManager tm, RefCounts expected, String unit, CheckReport report) {
+    long compare(TransactionManager tm, RefCounts expected, String unit, boolean leaksAreWarnings, CheckReport report) {
         long nrBlocks = root.nrBlocks();
         long used = 0;
         String kind = metadata ? "metadata count" : "data count";
@@ -202,9 +203,17 @@ final class SpaceMapCheck {
                     nonZero++;
                 }
                 long want = expected.contains(b) ? expected.get(b) : 0;
-                if (onDisk != want) {
+                if (onDisk > want) {
+                    report.leak(new CheckReport.Leak(metadata, b, onDisk, want));
+                    String m = unit + " " + b + ": reference count is " + onDisk + ", expected " + want + " (leaked)";
+                    if (leaksAreWarnings) {
+                        report.warning(metadata ? "metadata leak" : "data leak", m + ", non-fatal");
+                    } else {
+                        report.error(kind, m);
+                    }
+                } else if (onDisk < want) {
                     report.error(kind, unit + " " + b + ": reference count is " + onDisk + ", expected " + want
-                            + (onDisk > want ? " (leaked)" : " (references missing: it may be handed out while in use)"));
+                            + " (references missing: it may be handed out while in use)");
                 }
             }
             used += nonZero;
