@@ -149,6 +149,22 @@ public final class PoolMetadata implements AutoCloseable {
         return pm;
     }
 
+    /**
+     * Opens metadata to salvage what its trees hold (thin_dump --repair): read-only; the superblock
+     * must be sound, the space maps are not read (damage there must not stop a salvage, and a walk
+     * does not need them). Only the {@code accept} walks may be used on it.
+     */
+    public static PoolMetadata openForSalvage(BlockDevice device, long cacheBytes) {
+        PoolMetadata pm = new PoolMetadata(device, cacheBytes, false);
+        try {
+            pm.useSuperblock(pm.readSuperblock());
+        } catch (RuntimeException e) {
+            pm.tm.close();
+            throw e;
+        }
+        return pm;
+    }
+
     /** True when block 0 of {@code device} is all zeros: metadata never formatted. */
     public static boolean isUnformatted(BlockDevice device) {
         if (device.size() < io.jthin.btree.MetadataBlock.SIZE) {
@@ -166,10 +182,19 @@ public final class PoolMetadata implements AutoCloseable {
             throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
                     "the superblock is all zeros: the metadata device is not formatted");
         }
-        Superblock s = Superblock.decode(tm.read(0, BlockType.SUPERBLOCK));
-        s.validate(0, writable);
+        Superblock s = readSuperblock();
         this.metadataSm = MetadataSpaceMap.open(tm, s.metadataSpaceMapRoot);
         this.dataSm = DiskSpaceMap.open(tm, s.dataSpaceMapRoot);
+        useSuperblock(s);
+    }
+
+    private Superblock readSuperblock() {
+        Superblock s = Superblock.decode(tm.read(0, BlockType.SUPERBLOCK));
+        s.validate(0, writable);
+        return s;
+    }
+
+    private void useSuperblock(Superblock s) {
         this.sb = s;
         changedDetails.clear();
         snapshottedTimes.clear();
@@ -628,6 +653,16 @@ public final class PoolMetadata implements AutoCloseable {
      * changes of this transaction are included for the live view.
      */
     public void accept(MetadataVisitor v, boolean metadataSnap, Long onlyDevice) {
+        accept(v, metadataSnap, onlyDevice, null);
+    }
+
+    /**
+     * {@link #accept(MetadataVisitor, boolean, Long)}; with {@code damaged} non-null it walks past
+     * damage, as thin_dump --repair: a tree node that cannot be read is reported and its subtree
+     * left out (a device whose details cannot be read, with its mappings), the rest is visited. The
+     * superblock must be readable.
+     */
+    public void accept(MetadataVisitor v, boolean metadataSnap, Long onlyDevice, BTree.DamagedNode damaged) {
         Superblock s;
         long nrDataBlocks;
         Map<Long, DeviceDetails> overlay;
@@ -640,12 +675,14 @@ public final class PoolMetadata implements AutoCloseable {
             overlay = Map.of();
         } else {
             s = sb.copy();
-            nrDataBlocks = dataSm.nrBlocks();
+            nrDataBlocks = dataSm != null ? dataSm.nrBlocks() // (null: opened for salvage)
+                    : io.jthin.allocator.SpaceMapRoot.fromBytes(s.dataSpaceMapRoot).nrBlocks();
             overlay = changedDetails;
         }
         v.superblock(s, nrDataBlocks);
         List<long[]> devs = new ArrayList<>();
-        topLevel.forEach(s.dataMappingRoot, 0, Long.MAX_VALUE, (k, root) -> devs.add(new long[] {k, root}) || true);
+        topLevel.forEachSalvaging(s.dataMappingRoot, 0, Long.MAX_VALUE, (k, root) -> devs.add(new long[] {k, root}) || true,
+                damaged);
         // Devices whose mapping root is the same block (snapshots not written since they were taken):
         // the first one's walk is recorded and given again to the others.
         Map<Long, Integer> rootUses = new HashMap<>();
@@ -662,7 +699,15 @@ public final class PoolMetadata implements AutoCloseable {
             }
             DeviceDetails d = overlay.get(id);
             if (d == null) {
-                d = details.lookup(s.deviceDetailsRoot, id);
+                try {
+                    d = details.lookup(s.deviceDetailsRoot, id);
+                } catch (io.jthin.loopfile.StorageException e) {
+                    if (damaged == null) {
+                        throw e;
+                    }
+                    damaged.skipped(s.deviceDetailsRoot, e); // (the details tree: the device is left out)
+                    continue;
+                }
             }
             if (d == null) {
                 throw new io.jthin.btree.CorruptMetadataException(BlockType.BTREE_NODE, s.deviceDetailsRoot,
@@ -683,7 +728,7 @@ public final class PoolMetadata implements AutoCloseable {
                             runs.add(vb, dataBlock, time);
                         }
                         return true;
-                    });
+                    }, damaged);
                     if (runs != null && runs.overflowed()) {
                         rootUses.put(root, 1); // too many runs to keep: the others walk it too
                     } else if (runs != null) {

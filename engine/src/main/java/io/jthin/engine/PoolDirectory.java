@@ -202,6 +202,20 @@ public final class PoolDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * A metadata file opened read-only (shared lock) to salvage what its trees hold
+     * ({@link PoolMetadata#openForSalvage}: space maps not read; walks only).
+     */
+    public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes) {
+        SparseFile f = SparseFile.openReadOnly(metadataFile);
+        try {
+            return PoolMetadata.openForSalvage(f, cacheBytes);
+        } catch (RuntimeException e) {
+            closeQuietly(f, e);
+            throw e;
+        }
+    }
+
     /** Refuses, naming what is missing, a {@code dir} that is not a pool directory. */
     public static void requirePool(Path dir) {
         LoopLvmLayout layout = LoopLvmLayout.of(dir);

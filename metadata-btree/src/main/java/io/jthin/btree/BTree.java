@@ -1,10 +1,13 @@
 package io.jthin.btree;
 
+import io.jthin.loopfile.StorageException;
+
 import static io.jthin.btree.BTreeNode.child;
 import static io.jthin.btree.BTreeNode.key;
 import static io.jthin.btree.BTreeNode.lowerBound;
 import static io.jthin.btree.BTreeNode.valueOffset;
 
+import io.jthin.loopfile.StorageException;
 import java.util.Arrays;
 
 /**
@@ -75,6 +78,15 @@ public final class BTree<V> {
     public interface RawEntryVisitor {
         /** Returns false to stop the visit. */
         boolean visit(long key, long rawValue);
+    }
+
+    /**
+     * Told of each node a salvaging walk cannot read (bad checksum, header or block number, an I/O
+     * error): the walk leaves that node's subtree out and goes on with the next.
+     */
+    @FunctionalInterface
+    public interface DamagedNode {
+        void skipped(long node, StorageException why);
     }
 
     /** One leaf entry as the range walk finds it: its key, and its value at {@code valueOffset} of {@code b}. */
@@ -394,7 +406,19 @@ public final class BTree<V> {
         if (fromKey >= toKeyExclusive) {
             return true;
         }
-        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, null);
+        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, null, null);
+    }
+
+    /**
+     * {@link #forEach} that walks past damage (thin_dump --repair): a node that cannot be read is
+     * reported to {@code damaged} and its subtree left out, and the walk goes on.
+     */
+    public boolean forEachSalvaging(long root, long fromKey, long toKeyExclusive, EntryVisitor<V> visitor,
+            DamagedNode damaged) {
+        if (fromKey >= toKeyExclusive) {
+            return true;
+        }
+        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, null, damaged);
     }
 
     /**
@@ -406,7 +430,7 @@ public final class BTree<V> {
         if (fromKey >= toKeyExclusive) {
             return true;
         }
-        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, new MetadataBlock[MAX_DEPTH]);
+        return forEach(root, fromKey, toKeyExclusive, entryOf(visitor), 0, new MetadataBlock[MAX_DEPTH], null);
     }
 
     /**
@@ -414,6 +438,12 @@ public final class BTree<V> {
      * dump of 1 M mappings otherwise boxes 1 M {@code Long}s.
      */
     public boolean forEachOnceRaw(long root, long fromKey, long toKeyExclusive, RawEntryVisitor visitor) {
+        return forEachOnceRaw(root, fromKey, toKeyExclusive, visitor, null);
+    }
+
+    /** {@link #forEachOnceRaw}; with {@code damaged} non-null it walks past damage as {@link #forEachSalvaging}. */
+    public boolean forEachOnceRaw(long root, long fromKey, long toKeyExclusive, RawEntryVisitor visitor,
+            DamagedNode damaged) {
         if (valueType.size() != Long.BYTES) {
             throw new IllegalStateException("a raw visit needs 8-byte values; this tree's are " + valueType.size() + " bytes");
         }
@@ -421,19 +451,32 @@ public final class BTree<V> {
             return true;
         }
         return forEach(root, fromKey, toKeyExclusive, (k, b, at) -> visitor.visit(k, b.getLong(at)), 0,
-                new MetadataBlock[MAX_DEPTH]);
+                new MetadataBlock[MAX_DEPTH], damaged);
     }
 
     private LeafEntry entryOf(EntryVisitor<V> visitor) {
         return (k, b, at) -> visitor.visit(k, valueType.read(b, at));
     }
 
-    /** The range walk; {@code frames}: read-once into per-depth buffers (null: through the cache). */
-    private boolean forEach(long nr, long from, long to, LeafEntry visitor, int depth, MetadataBlock[] frames) {
-        if (depth >= MAX_DEPTH) {
-            throw tooDeep(nr);
+    /**
+     * The range walk; {@code frames}: read-once into per-depth buffers (null: through the cache);
+     * {@code damaged}: null to fail on damage, else told of each node left out.
+     */
+    private boolean forEach(long nr, long from, long to, LeafEntry visitor, int depth, MetadataBlock[] frames,
+            DamagedNode damaged) {
+        ReadBlock b;
+        try {
+            if (depth >= MAX_DEPTH) {
+                throw tooDeep(nr);
+            }
+            b = readNode(nr, frames, depth);
+        } catch (StorageException e) {
+            if (damaged == null) {
+                throw e;
+            }
+            damaged.skipped(nr, e);
+            return true;
         }
-        ReadBlock b = readNode(nr, frames, depth);
         int n = NodeHeader.nrEntries(b);
         int i = lowerBound(b, n, from);
         if (NodeHeader.isLeaf(b)) {
@@ -452,7 +495,7 @@ public final class BTree<V> {
             return true;
         }
         for (i = Math.max(i, 0); i < n && key(b, i) < to; i++) {
-            if (!forEach(child(b, i), from, to, visitor, depth + 1, frames)) {
+            if (!forEach(child(b, i), from, to, visitor, depth + 1, frames, damaged)) {
                 return false;
             }
         }

@@ -11,6 +11,8 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -30,6 +32,8 @@ final class DumpCommand extends JthinSubcommand {
                 .option(OptionSpec.builder("--dev-id").paramLabel("N").type(Long.class).converters(new Converters.DeviceId())
                         .description("Dump only device N."))
                 .flag("Devices only, without their mappings.", "--skip-mappings")
+                .flag("Dump what can be read of damaged metadata (thin_dump --repair): a tree node that cannot "
+                        + "be read is left out with its subtree, and named on stderr.", "-r", "--repair")
                 .flag("Print the same content as one line of JSON: superblock, devices, each device's mapping runs.",
                         "--json")
                 .option(OptionSpec.builder("-f", "--format").paramLabel("FORMAT").type(String.class)
@@ -39,6 +43,7 @@ final class DumpCommand extends JthinSubcommand {
     }
 
     private static final String XML = "xml";
+    private static final int MAX_DAMAGE_LINES = 10;
     private static final String HUMAN_READABLE = "human_readable";
 
     @Override
@@ -53,15 +58,25 @@ final class DumpCommand extends JthinSubcommand {
         if (flag("--json") && !format.equals(XML)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--json and --format " + format + " exclude each other");
         }
-        try (PoolMetadata md = metadata.open()) {
+        try (PoolMetadata md = flag("--repair") ? metadata.openForSalvage() : metadata.open()) {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
                 ThinDumpWriter dump = flag("--json") ? ThinDumpWriter.json(w)
                         : format.equals(HUMAN_READABLE) ? ThinDumpWriter.humanReadable(w) : new ThinDumpWriter(w);
-                MetadataDumper.dump(MetadataWalk.of(md), dump,
+                List<String> damage = new ArrayList<>();
+                MetadataWalk walk = !flag("--repair") ? MetadataWalk.of(md)
+                        : (v, snap, only) -> md.accept(v, snap, only, (node, why) -> damage.add(
+                                "left out metadata block " + node + " and what hangs from it: " + why.getMessage()));
+                MetadataDumper.dump(walk, dump,
                         new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
+                for (int i = 0; i < damage.size() && i < MAX_DAMAGE_LINES; i++) {
+                    err().println("jthin dump: --repair " + damage.get(i));
+                }
+                if (damage.size() > MAX_DAMAGE_LINES) {
+                    err().println("jthin dump: --repair left out " + (damage.size() - MAX_DAMAGE_LINES) + " more damaged nodes");
+                }
             } finally {
                 if (output != null) {
                     o.close();

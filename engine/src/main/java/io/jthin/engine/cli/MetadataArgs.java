@@ -27,6 +27,15 @@ record MetadataArgs(Path poolDir, Path file) {
         return new MetadataArgs(dir.normalize(), file);
     }
 
+    /** The metadata, read-only (shared lock), to salvage its trees: space maps not read, walks only. */
+    PoolMetadata openForSalvage() {
+        if (file == null) {
+            PoolDirectory.requirePool(poolDir);
+        }
+        return PoolDirectory.openMetadataFileForSalvage(file != null ? file
+                : io.jthin.loopfile.LoopLvmLayout.of(poolDir).metadataFile(), CACHE_BYTES);
+    }
+
     /** The metadata, read-only (shared lock). */
     PoolMetadata open() {
         return file != null ? PoolDirectory.openMetadataFileReadOnly(file, CACHE_BYTES)
