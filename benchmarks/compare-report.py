@@ -114,7 +114,7 @@ L.append(f"Machine: {env['host']}, {env['cpus']} CPUs, {env['memory_gib']} GiB, 
          f"thin_check {env['thin_check']}. jthin at {env['git_head']}"
          + (f" + {env['git_uncommitted_files']} uncommitted files" if env['git_uncommitted_files'] else "") + ".")
 L.append("")
-L.append(f"**Medians of {env['reps']} repetitions, engines alternated. The machine is shared and noisy: "
+L.append(f"**Medians of {env['reps']} repetitions, engines alternated (W3–W5 in an order rotated each repetition, so that none always runs first). The machine is shared and noisy: "
          "compare figures only within this run.** Throughput in requests/s (higher is better).")
 L.append("")
 L.append("- raw (fio): fio psync on a 1 GiB file (W1/W2 fully written with 64 KiB writes; W4 a new sparse file), "
