@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -193,13 +194,7 @@ public final class PoolDirectory implements AutoCloseable {
 
     /** Any metadata file (a pool's, or one {@code thin_restore} wrote), opened read-only with a shared lock. */
     public static PoolMetadata openMetadataFileReadOnly(Path metadataFile, long cacheBytes) {
-        SparseFile f = SparseFile.openReadOnly(metadataFile);
-        try {
-            return PoolMetadata.open(f, cacheBytes, false);
-        } catch (RuntimeException e) {
-            closeQuietly(f, e);
-            throw e;
-        }
+        return openMetadataFile(metadataFile, f -> PoolMetadata.open(f, cacheBytes, false));
     }
 
     /**
@@ -207,9 +202,14 @@ public final class PoolDirectory implements AutoCloseable {
      * ({@link PoolMetadata#openForSalvage}: space maps not read; walks only).
      */
     public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes) {
+        return openMetadataFile(metadataFile, f -> PoolMetadata.openForSalvage(f, cacheBytes));
+    }
+
+    /** {@code open} on the file opened read-only; the file is closed again if {@code open} fails. */
+    private static PoolMetadata openMetadataFile(Path metadataFile, Function<SparseFile, PoolMetadata> open) {
         SparseFile f = SparseFile.openReadOnly(metadataFile);
         try {
-            return PoolMetadata.openForSalvage(f, cacheBytes);
+            return open.apply(f);
         } catch (RuntimeException e) {
             closeQuietly(f, e);
             throw e;

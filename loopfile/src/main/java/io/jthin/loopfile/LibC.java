@@ -234,7 +234,7 @@ final class LibC {
     static boolean ofdLockWholeFile(int fd, boolean exclusive) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment flock = arena.allocate(FLOCK_SIZE, 8); // zeroed: l_start, l_len and l_pid 0
+            MemorySegment flock = arena.allocate(FLOCK_SIZE, 8); // the whole file: l_start 0, l_len 0 (to the end); l_pid must be 0
             flock.set(JAVA_SHORT, FLOCK_L_TYPE_OFFSET, (short) (exclusive ? F_WRLCK : F_RDLCK));
             flock.set(JAVA_SHORT, FLOCK_L_WHENCE_OFFSET, SEEK_SET);
             flock.set(JAVA_LONG, FLOCK_L_START_OFFSET, 0L);

@@ -1,6 +1,7 @@
 package io.jthin.engine.cli;
 
 import io.jthin.engine.PoolDirectory;
+import io.jthin.loopfile.LoopLvmLayout;
 import io.jthin.snapshot.PoolMetadata;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -29,16 +30,20 @@ record MetadataArgs(Path poolDir, Path file) {
 
     /** The metadata, read-only (shared lock), to salvage its trees: space maps not read, walks only. */
     PoolMetadata openForSalvage() {
-        if (file == null) {
-            PoolDirectory.requirePool(poolDir);
+        return PoolDirectory.openMetadataFileForSalvage(metadataFile(), CACHE_BYTES);
+    }
+
+    /** The metadata file named, else the pool directory's (refused, naming what is missing, if it is no pool). */
+    private Path metadataFile() {
+        if (file != null) {
+            return file;
         }
-        return PoolDirectory.openMetadataFileForSalvage(file != null ? file
-                : io.jthin.loopfile.LoopLvmLayout.of(poolDir).metadataFile(), CACHE_BYTES);
+        PoolDirectory.requirePool(poolDir);
+        return LoopLvmLayout.of(poolDir).metadataFile();
     }
 
     /** The metadata, read-only (shared lock). */
     PoolMetadata open() {
-        return file != null ? PoolDirectory.openMetadataFileReadOnly(file, CACHE_BYTES)
-                : PoolDirectory.openMetadataReadOnly(poolDir, CACHE_BYTES);
+        return PoolDirectory.openMetadataFileReadOnly(metadataFile(), CACHE_BYTES);
     }
 }

@@ -1,6 +1,5 @@
 package io.jthin.engine.tools;
 
-import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.Writer;
 
@@ -12,28 +11,25 @@ import java.io.Writer;
  * ({@code data_begin}, or {@code left_data_begin} and {@code right_data_begin} for
  * {@code different}). Numbers are unsigned. Not thread-safe.
  */
-final class JsonDeltaPrinter implements DeltaPrinter {
-    private final Writer out;
-    private final JsonWriter json;
+final class JsonDeltaPrinter extends JsonPrinter implements DeltaPrinter {
     private final boolean verbose;
 
     JsonDeltaPrinter(Writer out, boolean verbose) {
-        this.out = out;
-        this.json = ThinJson.writer(out);
+        super(out);
         this.verbose = verbose;
     }
 
     @Override
     public void superblock(ThinXml.Superblock sb) throws IOException {
         json.beginObject();
-        ThinJson.superblock(json, sb, false);
+        superblock(sb, false);
     }
 
     @Override
     public void beginDiff(long leftDevId, long rightDevId) throws IOException {
         json.name("diff").beginObject();
-        ThinJson.number(json, "left", leftDevId);
-        ThinJson.number(json, "right", rightDevId);
+        number("left", leftDevId);
+        number("right", rightDevId);
         json.name("ranges").beginArray();
     }
 
@@ -41,18 +37,18 @@ final class JsonDeltaPrinter implements DeltaPrinter {
     public void range(ThinDeltaWriter.Kind kind, long begin, long length, long leftData, long rightData)
             throws IOException {
         json.beginObject().name("kind").value(kind.tag);
-        ThinJson.number(json, "begin", begin);
+        number("begin", begin);
         if (verbose) {
             switch (kind) {
-                case LEFT_ONLY, SAME -> ThinJson.number(json, "data_begin", leftData);
-                case RIGHT_ONLY -> ThinJson.number(json, "data_begin", rightData);
+                case LEFT_ONLY, SAME -> number("data_begin", leftData);
+                case RIGHT_ONLY -> number("data_begin", rightData);
                 case DIFFERENT -> {
-                    ThinJson.number(json, "left_data_begin", leftData);
-                    ThinJson.number(json, "right_data_begin", rightData);
+                    number("left_data_begin", leftData);
+                    number("right_data_begin", rightData);
                 }
             }
         }
-        ThinJson.number(json, "length", length);
+        number("length", length);
         json.endObject();
     }
 
@@ -64,18 +60,6 @@ final class JsonDeltaPrinter implements DeltaPrinter {
     @Override
     public void endSuperblock() throws IOException {
         json.endObject();
-        ThinJson.endLine(json, out);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        json.flush();
-    }
-
-    /** Closes the writer, finished or not (JsonWriter's own close refuses an unfinished document). */
-    @Override
-    public void close() throws IOException {
-        json.flush();
-        out.close();
+        endLine();
     }
 }

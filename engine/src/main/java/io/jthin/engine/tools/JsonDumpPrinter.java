@@ -1,6 +1,5 @@
 package io.jthin.engine.tools;
 
-import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.Writer;
 
@@ -12,31 +11,28 @@ import java.io.Writer;
  * Every run is an object with its length (a single mapping has length 1); {@code mappings} is
  * absent when they were skipped. Numbers are unsigned. Not thread-safe.
  */
-final class JsonDumpPrinter implements DumpPrinter {
-    private final Writer out;
-    private final JsonWriter json;
+final class JsonDumpPrinter extends JsonPrinter implements DumpPrinter {
     private boolean deviceHasMappings;
 
     JsonDumpPrinter(Writer out) {
-        this.out = out;
-        this.json = ThinJson.writer(out);
+        super(out);
     }
 
     @Override
     public void superblock(ThinXml.Superblock sb) throws IOException {
         json.beginObject();
-        ThinJson.superblock(json, sb, true);
+        superblock(sb, true);
         json.name("devices").beginArray();
     }
 
     @Override
     public void beginDevice(ThinXml.Device device, boolean withMappings) throws IOException {
         json.beginObject();
-        ThinJson.number(json, "dev_id", device.devId());
-        ThinJson.number(json, "mapped_blocks", device.mappedBlocks());
-        ThinJson.number(json, "transaction", device.transaction());
-        ThinJson.number(json, "creation_time", device.creationTime());
-        ThinJson.number(json, "snap_time", device.snapTime());
+        number("dev_id", device.devId());
+        number("mapped_blocks", device.mappedBlocks());
+        number("transaction", device.transaction());
+        number("creation_time", device.creationTime());
+        number("snap_time", device.snapTime());
         deviceHasMappings = withMappings;
         if (withMappings) {
             json.name("mappings").beginArray();
@@ -46,10 +42,10 @@ final class JsonDumpPrinter implements DumpPrinter {
     @Override
     public void run(long originBegin, long dataBegin, long length, long time) throws IOException {
         json.beginObject();
-        ThinJson.number(json, "origin_begin", originBegin);
-        ThinJson.number(json, "data_begin", dataBegin);
-        ThinJson.number(json, "length", length);
-        ThinJson.number(json, "time", time);
+        number("origin_begin", originBegin);
+        number("data_begin", dataBegin);
+        number("length", length);
+        number("time", time);
         json.endObject();
     }
 
@@ -64,18 +60,6 @@ final class JsonDumpPrinter implements DumpPrinter {
     @Override
     public void endSuperblock() throws IOException {
         json.endArray().endObject();
-        ThinJson.endLine(json, out);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        json.flush();
-    }
-
-    /** Closes the writer, finished or not (JsonWriter's own close refuses an unfinished document). */
-    @Override
-    public void close() throws IOException {
-        json.flush();
-        out.close();
+        endLine();
     }
 }
