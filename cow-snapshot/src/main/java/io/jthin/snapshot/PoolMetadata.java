@@ -2,14 +2,17 @@ package io.jthin.snapshot;
 
 import io.jthin.allocator.DiskSpaceMap;
 import io.jthin.allocator.MetadataSpaceMap;
+import io.jthin.allocator.SpaceMapRoot;
 import io.jthin.btree.BTree;
 import io.jthin.btree.BlockType;
+import io.jthin.btree.CorruptMetadataException;
 import io.jthin.btree.ReadBlock;
 import io.jthin.btree.TransactionManager;
 import io.jthin.btree.TwoLevelBTree;
 import io.jthin.btree.ValueType;
 import io.jthin.btree.WriteBlock;
 import io.jthin.loopfile.BlockDevice;
+import io.jthin.loopfile.StorageException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -175,11 +178,11 @@ public final class PoolMetadata implements AutoCloseable {
 
     private void loadCommitted() {
         if (tm.nrBlocks() == 0) {
-            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+            throw new CorruptMetadataException(BlockType.SUPERBLOCK, 0,
                     "the metadata device is smaller than one 4 KiB block");
         }
         if (tm.isZero(0)) {
-            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+            throw new CorruptMetadataException(BlockType.SUPERBLOCK, 0,
                     "the superblock is all zeros: the metadata device is not formatted");
         }
         Superblock s = readSuperblock();
@@ -593,13 +596,13 @@ public final class PoolMetadata implements AutoCloseable {
      * (nothing is loaded; the device stays open). For callers that need the data block size before
      * they can open the pool with matching options.
      *
-     * @throws io.jthin.btree.CorruptMetadataException if block 0 is zero, fails its checksum or is not
+     * @throws CorruptMetadataException if block 0 is zero, fails its checksum or is not
      *     dm-thin metadata jthin can read
      */
     public static Superblock readSuperblock(BlockDevice device) {
         TransactionManager probe = TransactionManager.over(device, 1 << 16);
         if (probe.nrBlocks() == 0 || probe.isZero(0)) {
-            throw new io.jthin.btree.CorruptMetadataException(BlockType.SUPERBLOCK, 0,
+            throw new CorruptMetadataException(BlockType.SUPERBLOCK, 0,
                     "the superblock is all zeros: the metadata device is not formatted");
         }
         Superblock s = Superblock.decode(probe.read(0, BlockType.SUPERBLOCK));
@@ -676,7 +679,7 @@ public final class PoolMetadata implements AutoCloseable {
         } else {
             s = sb.copy();
             nrDataBlocks = dataSm != null ? dataSm.nrBlocks() // (null: opened for salvage)
-                    : io.jthin.allocator.SpaceMapRoot.fromBytes(s.dataSpaceMapRoot).nrBlocks();
+                    : SpaceMapRoot.fromBytes(s.dataSpaceMapRoot).nrBlocks();
             overlay = changedDetails;
         }
         v.superblock(s, nrDataBlocks);
@@ -701,16 +704,17 @@ public final class PoolMetadata implements AutoCloseable {
             if (d == null) {
                 try {
                     d = details.lookup(s.deviceDetailsRoot, id);
-                } catch (io.jthin.loopfile.StorageException e) {
+                } catch (StorageException e) {
                     if (damaged == null) {
                         throw e;
                     }
-                    damaged.skipped(s.deviceDetailsRoot, e); // (the details tree: the device is left out)
-                    continue;
+                    // the node the lookup could not read (a damaged header names it), else the tree's root
+                    damaged.skipped(e instanceof CorruptMetadataException c ? c.blockNr() : s.deviceDetailsRoot, e);
+                    continue; // the device is left out with its mappings
                 }
             }
             if (d == null) {
-                throw new io.jthin.btree.CorruptMetadataException(BlockType.BTREE_NODE, s.deviceDetailsRoot,
+                throw new CorruptMetadataException(BlockType.BTREE_NODE, s.deviceDetailsRoot,
                         "device " + id + " has a mapping tree but no device details");
             }
             if (v.device(id, d)) {
