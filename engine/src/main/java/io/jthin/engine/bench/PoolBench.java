@@ -58,12 +58,13 @@ public final class PoolBench {
             Duration settle) {
         try (VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
             if (warmup != null) {
+                CompilerQueue jit = CompilerQueue.connect(); // before the warm-up: see CompilerQueue
                 long perRound = Math.ceilDiv(warmup.count(), WARMUP_ROUNDS);
                 for (long done = 0; done < warmup.count(); done += perRound) {
                     warmUp(bench, pool, devId, volumeBytes, RequestGenerator.after(warmup, done, volumeBytes)
                             .withCount(Math.min(perRound, warmup.count() - done)));
                 }
-                CompilerQueue.awaitIdle(JIT_WAIT);
+                jit.awaitIdle(JIT_WAIT);
             }
             pause(settle);
             try (ThinVolume v = pool.openVolume(devId, volumeBytes)) {

@@ -164,8 +164,9 @@ public final class BenchCommand extends JthinSubcommand {
                 VolumeBench bench = new VolumeBench(o.depth(), o.requestBytes())) {
             BenchOptions w = warmupOptions(o);
             if (w != null) {
+                CompilerQueue jit = CompilerQueue.connect(); // before the warm-up: see CompilerQueue
                 bench.run(BenchTarget.of(d), w);
-                CompilerQueue.awaitIdle(PoolBench.JIT_WAIT);
+                jit.awaitIdle(PoolBench.JIT_WAIT);
             }
             PoolBench.pause(settleTime());
             return bench.run(BenchTarget.of(d), o);

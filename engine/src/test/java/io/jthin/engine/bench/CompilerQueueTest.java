@@ -33,7 +33,7 @@ class CompilerQueueTest {
 
     @Test
     void theWaitEndsByItsBound() {
-        Duration waited = CompilerQueue.awaitIdle(Duration.ofMillis(300));
+        Duration waited = CompilerQueue.connect().awaitIdle(Duration.ofMillis(300));
         assertTrue(waited.toMillis() < 3000, "waited " + waited);
     }
 }
