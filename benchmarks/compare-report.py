@@ -112,7 +112,12 @@ L.append("")
 L.append(f"Machine: {env['host']}, {env['cpus']} CPUs, {env['memory_gib']} GiB, kernel {env['kernel']}; "
          f"file system: {env['file_system']}. {env['java']}; {env['qemu_img']}; {env['fio']}; "
          f"thin_check {env['thin_check']}. jthin at {env['git_head']}"
-         + (f" + {env['git_uncommitted_files']} uncommitted files" if env['git_uncommitted_files'] else "") + ".")
+         + (f" + {env['git_uncommitted_files']} uncommitted files" if env['git_uncommitted_files'] else "")
+         + (" when the run started" if "git_head_at_end" in env else "")
+         + (f" (at its end: {env['git_head_at_end']} + {env['git_uncommitted_files_at_end']} uncommitted files;"
+            " the measured jars are not rebuilt during a run)"
+            if "git_head_at_end" in env and (env['git_head_at_end'], env['git_uncommitted_files_at_end'])
+            != (env['git_head'], env['git_uncommitted_files']) else "") + ".")
 L.append("")
 L.append(f"**Medians of {env['reps']} repetitions, engines alternated (W3–W5 in an order rotated each repetition, so that none always runs first). The machine is shared and noisy: "
          "compare figures only within this run.** Throughput in requests/s (higher is better).")
