@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.jthin.loopfile.SparseFile;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +38,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * snapshots, discard, a held metadata snapshot with later changes, a transaction id.
  */
 class CliToolsOracleTest {
+    /** The superblock's held_root field and its checksum salt (dm-thin-format §3.1). */
+    private static final int HELD_ROOT = 0x38;
+    private static final int SUPERBLOCK_SALT = 160774;
+    private static final int DATA_MAPPING_ROOT = 0x140;
+
     @TempDir
     static Path shared;
 
@@ -191,6 +201,120 @@ class CliToolsOracleTest {
         List<String> snap = List.of("-m", "--thin1", "1", "--thin2", "3");
         assertEquals(tool("thin_delta", with(snap, meta)), jthin("delta", snap).out(),
                 "device 3 exists only in the metadata snapshot");
+    }
+
+    /**
+     * {@code -m BLOCK}: as in thin_dump and thin_delta 0.9.0, BLOCK must be where the superblock
+     * holds the metadata snapshot — in every spelling the same output as {@code -m}; another block,
+     * or a copy of the metadata whose superblock holds none, is refused by both (the tools: "metadata
+     * snapshot does not match that in superblock", "no current metadata snap").
+     */
+    @Test
+    void dumpAndDeltaTakeTheMetadataSnapshotsBlockAsACheck() throws IOException {
+        ByteBuffer sb = ByteBuffer.wrap(Files.readAllBytes(Path.of(meta)), 0, 4096).slice().order(ByteOrder.LITTLE_ENDIAN);
+        long held = sb.getLong(HELD_ROOT);
+        assertTrue(held > 0, "the pool holds a metadata snapshot");
+        String b = Long.toString(held);
+        String theirs = tool("thin_dump", "-m" + b, meta);
+        assertEquals(tool("thin_dump", "-m", meta), theirs, "thin_dump -m BLOCK of the held snapshot is thin_dump -m");
+        for (List<String> opts : List.of(List.of("-m", b), List.of("-m" + b), List.of("--metadata-snap=" + b),
+                List.of("--metadata-snap", b))) {
+            assertEquals(theirs, jthin("dump", opts).out(), "dump " + opts);
+        }
+        assertEquals(theirs, Cli.run("dump", "-m", b, meta).ok("dump -m BLOCK METADATA").out());
+        assertEquals(theirs, Cli.run("dump", "-m", meta).ok("dump -m METADATA").out(),
+                "-m followed by the metadata file: no block");
+        assertEquals(tool("thin_delta", "-m" + b, "--thin1", "1", "--thin2", "3", meta),
+                jthin("delta", List.of("-m", b, "--thin1", "1", "--thin2", "3")).out(), "delta -m BLOCK");
+
+        String other = Long.toString(held + 1);
+        assertEquals(1, ThinTools.run("thin_dump", "-m" + other, meta).exitCode());
+        Cli.run("dump", "-m", other, meta).fails(1, "the metadata snapshot is at block " + b + ", not " + other);
+        assertEquals(1, ThinTools.run("thin_delta", "-m" + other, "--thin1", "1", "--thin2", "3", meta).exitCode());
+        Cli.run("delta", "-m", other, "--thin1", "1", "--thin2", "3", meta).fails(1, "the metadata snapshot is at block " + b);
+
+        String copy = copyWithoutHeldSnapshot().toString();
+        assertEquals(tool("thin_dump", meta), tool("thin_dump", copy), "only held_root differs");
+        assertEquals(1, ThinTools.run("thin_dump", "-m" + b, copy).exitCode());
+        Cli.run("dump", "-m", b, copy).fails(1, "no metadata snapshot is held");
+        Cli.run("dump", "-m", copy).fails(1, "no metadata snapshot is held");
+    }
+
+    /** A copy of the pool's metadata whose superblock holds no metadata snapshot (held_root 0, checksum resealed). */
+    private Path copyWithoutHeldSnapshot() throws IOException {
+        byte[] all = Files.readAllBytes(Path.of(meta));
+        ByteBuffer first = ByteBuffer.wrap(all, 0, 4096).slice().order(ByteOrder.LITTLE_ENDIAN);
+        first.putLong(HELD_ROOT, 0);
+        CRC32C crc = new CRC32C();
+        crc.update(all, 4, 4092);
+        first.putInt(0, (int) ~crc.getValue() ^ SUPERBLOCK_SALT);
+        return Files.write(tmp.resolve("no-snapshot.meta"), all);
+    }
+
+    /** A copy of the pool's metadata with one byte of {@code block} flipped (its checksum no longer holds). */
+    private Path damaged(String name, long block) throws IOException {
+        byte[] all = Files.readAllBytes(Path.of(meta));
+        all[(int) (block * 4096 + 100)] ^= 0x40;
+        return Files.write(tmp.resolve(name), all);
+    }
+
+    private static int thinCheck(String... args) {
+        return ThinTools.run("thin_check", with(List.of("-q"), args)).exitCode();
+    }
+
+    /** {@code jthin check ARGS} fails (exit 1) and names {@code phrase} on stderr. */
+    private static void checkFinds(String phrase, String... args) {
+        Cli.Result r = Cli.run(with(List.of("check"), args));
+        assertEquals(1, r.code(), () -> "check " + List.of(args) + ": " + r.out() + r.err());
+        assertTrue(r.err().contains(phrase), () -> "'" + phrase + "' not in: " + r.err());
+    }
+
+    /**
+     * {@code check -m} checks the held metadata snapshot's trees alone, as thin_check -m: damage only
+     * the live trees reach goes unseen by it (and is found by a plain check), damage only the
+     * snapshot reaches is found. {@code --override-mapping-root} checks the devices against another
+     * top-level mapping tree, as thin_check's.
+     */
+    @Test
+    void checkOfTheMetadataSnapshotAndOfAnotherMappingRoot() throws IOException {
+        assertEquals(0, thinCheck("-m", meta));
+        Cli.run("check", "-m", "-p", pool).ok("check -m");
+        MetadataBlockMap map;
+        try (SparseFile f = SparseFile.openReadOnly(Path.of(meta))) {
+            map = new MetadataBlockMap(f);
+        }
+        TreeSet<Long> heldOnly = new TreeSet<>(map.heldTreeNodes);
+        heldOnly.removeAll(map.liveTreeNodes);
+        TreeSet<Long> liveOnly = new TreeSet<>(map.liveTreeNodes);
+        liveOnly.removeAll(map.heldTreeNodes);
+        assertFalse(heldOnly.isEmpty(), "device 3 was deleted after the snapshot: its tree is the snapshot's alone");
+        assertFalse(liveOnly.isEmpty(), "device 1 was written after the snapshot");
+
+        String snapDamaged = damaged("held-damaged.meta", heldOnly.first()).toString();
+        assertEquals(1, thinCheck("-m", snapDamaged), "thin_check -m finds damage in the snapshot's trees");
+        checkFinds("block " + heldOnly.first(), "-m", snapDamaged);
+
+        String liveDamaged = damaged("live-damaged.meta", liveOnly.first()).toString();
+        assertEquals(0, thinCheck("-m", liveDamaged), "thin_check -m does not read the live trees");
+        Cli.run("check", "-m", liveDamaged).ok("check -m: the snapshot's trees are intact");
+        assertEquals(1, thinCheck(liveDamaged));
+        checkFinds("block " + liveOnly.first(), liveDamaged);
+
+        long liveTop = ByteBuffer.wrap(Files.readAllBytes(Path.of(meta)), 0, 4096).order(ByteOrder.LITTLE_ENDIAN)
+                .getLong(DATA_MAPPING_ROOT);
+        long heldTop = ByteBuffer.wrap(Files.readAllBytes(Path.of(meta)), (int) (map.heldRoot * 4096), 4096).slice()
+                .order(ByteOrder.LITTLE_ENDIAN).getLong(DATA_MAPPING_ROOT);
+        assertEquals(0, thinCheck("--override-mapping-root", Long.toString(liveTop), meta));
+        Cli.run("check", "--override-mapping-root", Long.toString(liveTop), meta).ok("override with the superblock's root");
+        assertEquals(1, thinCheck("--override-mapping-root", Long.toString(heldTop), meta),
+                "the snapshot's mapping tree has device 3, the live details do not");
+        checkFinds("device 3 has a mapping tree but no device details", "--override-mapping-root", Long.toString(heldTop), meta);
+
+        String none = copyWithoutHeldSnapshot().toString();
+        assertEquals(1, thinCheck("-m", none), "thin_check -m: No metadata snapshot found.");
+        checkFinds("no metadata snapshot is held", "-m", none);
+        assertEquals(2, Cli.run("check", "-m", "--auto-repair", meta).code(), "a partial check repairs nothing");
+        assertEquals(2, Cli.run("check", "--override-mapping-root", "5", "--clear-needs-check-flag", meta).code());
     }
 
     /** The lines of thin_dump's XML that hold {@code attribute="..."}, as the attribute's values. */

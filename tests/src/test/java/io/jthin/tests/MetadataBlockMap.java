@@ -53,6 +53,10 @@ final class MetadataBlockMap {
     /** Bottom-level node → the virtual blocks below it (the keys of the leaves under it). */
     final Map<Long, List<Long>> vblocksBelow = new HashMap<>();
     final long heldRoot;
+    /** Nodes of the trees reached from the superblock (device details, both mapping levels). */
+    final Set<Long> liveTreeNodes = new TreeSet<>();
+    /** Nodes of the trees reached from the metadata snapshot's superblock copy (empty when none is held). */
+    final Set<Long> heldTreeNodes = new TreeSet<>();
 
     private final TransactionManager tm;
 
@@ -63,10 +67,10 @@ final class MetadataBlockMap {
         heldRoot = sb.heldRoot;
         metadataSpaceMap(SpaceMapRoot.fromBytes(sb.metadataSpaceMapRoot));
         dataSpaceMap(SpaceMapRoot.fromBytes(sb.dataSpaceMapRoot));
-        trees(sb);
+        trees(sb, liveTreeNodes);
         if (sb.heldRoot != 0) {
             kinds.put(sb.heldRoot, HELD_SUPERBLOCK);
-            trees(Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK)));
+            trees(Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK)), heldTreeNodes);
         }
     }
 
@@ -86,10 +90,10 @@ final class MetadataBlockMap {
         walk(new BTree<>(tm, ValueType.u32()), root.refCountRoot(), "data space map overflow tree");
     }
 
-    private void trees(Superblock sb) {
-        walk(new BTree<>(tm, DeviceDetails.VALUE_TYPE), sb.deviceDetailsRoot, "device details tree");
+    private void trees(Superblock sb, Set<Long> nodes) {
+        walk(new BTree<>(tm, DeviceDetails.VALUE_TYPE), sb.deviceDetailsRoot, "device details tree", nodes);
         BTree<Long> top = new BTree<>(tm, ValueType.u64());
-        walk(top, sb.dataMappingRoot, "top-level mapping tree");
+        walk(top, sb.dataMappingRoot, "top-level mapping tree", nodes);
         Map<Long, Long> roots = new LinkedHashMap<>();
         top.forEach(sb.dataMappingRoot, 0, Long.MAX_VALUE, (dev, root) -> roots.put(dev, root) == null || true);
         BTree<Long> bottom = new BTree<>(tm, ValueType.u64());
@@ -99,6 +103,7 @@ final class MetadataBlockMap {
             List<BTree.NodeInfo> path = new ArrayList<>();
             bottom.walk(e.getValue(), node -> {
                 kinds.put(node.location(), node("bottom-level mapping tree", node.leaf()));
+                nodes.add(node.location());
                 reachedBy.computeIfAbsent(node.location(), k -> new TreeSet<>()).add(dev);
                 while (path.size() > node.depth()) {
                     path.remove(path.size() - 1);
@@ -119,7 +124,14 @@ final class MetadataBlockMap {
     }
 
     private void walk(BTree<?> tree, long root, String name) {
-        tree.walk(root, node -> kinds.put(node.location(), node(name, node.leaf())));
+        walk(tree, root, name, new TreeSet<>());
+    }
+
+    private void walk(BTree<?> tree, long root, String name, Set<Long> nodes) {
+        tree.walk(root, node -> {
+            kinds.put(node.location(), node(name, node.leaf()));
+            nodes.add(node.location());
+        });
     }
 
     /** Blocks by kind name, in block order. */

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code jthin check}: thin_check, and stricter (data reference counts, mapped_blocks, bounds). */
 final class CheckCommand extends JthinSubcommand {
@@ -36,6 +38,11 @@ final class CheckCommand extends JthinSubcommand {
                         "--ignore-non-fatal-errors")
                 .flag("When leaked reference counts are the only errors, lower them to the recount in a commit of "
                         + "their own, then check again. Holds the metadata exclusively throughout.", "--auto-repair")
+                .flag("Check the held metadata snapshot's devices and trees only (what stays still while a live "
+                        + "pool changes the rest), without the space maps.", "-m", "--metadata-snap")
+                .option(OptionSpec.builder("--override-mapping-root").paramLabel("BLOCK").type(Long.class)
+                        .description("Check the devices against the top-level mapping tree at BLOCK instead of the "
+                                + "superblock's (reference counts are then not compared)."))
                 .build();
         return c.spec;
     }
@@ -57,8 +64,22 @@ final class CheckCommand extends JthinSubcommand {
         }
         boolean clear = flag("--clear-needs-check-flag");
         boolean repair = flag("--auto-repair");
+        boolean snap = flag("--metadata-snap");
+        Long mappingRoot = value("--override-mapping-root");
+        if (snap && mappingRoot != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--metadata-snap and --override-mapping-root exclude each other");
+        }
+        if ((snap || mappingRoot != null) && (clear || repair)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), (snap ? "--metadata-snap" : "--override-mapping-root")
+                    + " checks part of the metadata: it cannot clear the NEEDS_CHECK flag or repair counts");
+        }
+        if (mappingRoot != null && mappingRoot <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--override-mapping-root must name a metadata block (1 or more), not " + mappingRoot);
+        }
         MetadataChecker.Options options = new MetadataChecker.Options(superBlockOnly, skipMappings, dataBytes,
-                flag("--ignore-non-fatal-errors"));
+                flag("--ignore-non-fatal-errors"), snap, mappingRoot == null ? -1 : mappingRoot);
         CheckReport found;
         CheckReport r;
         int repaired = 0;

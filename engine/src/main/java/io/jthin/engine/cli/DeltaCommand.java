@@ -20,7 +20,8 @@ final class DeltaCommand extends JthinSubcommand {
                 .option(device("Left device.", "A", "--thin1", "--snap1"))
                 .option(device("Right device.", "B", "--thin2", "--snap2"))
                 .flag("Show the data blocks of every range.", "--verbose")
-                .flag("Compare in the held metadata snapshot.", "-m", "--metadata-snap")
+                .option(MetadataSnapOption.spec("Compare in the held metadata snapshot (BLOCK, if given, must be where "
+                        + "the superblock holds it)."))
                 .flag("Print the same ranges as one line of JSON.", "--json")
                 .build();
         return c.spec;
@@ -37,8 +38,9 @@ final class DeltaCommand extends JthinSubcommand {
         try (PoolMetadata md = metadata.open()) {
             OutputStreamWriter w = new OutputStreamWriter(out(), StandardCharsets.UTF_8);
             boolean verbose = flag("--verbose");
+            boolean snap = MetadataSnapOption.requested(value(MetadataSnapOption.LONG), md);
             ThinDelta.write(MetadataWalk.of(md), this.<Long>value("--thin1"), this.<Long>value("--thin2"),
-                    flag("--metadata-snap"), flag("--json") ? ThinDeltaWriter.json(w, verbose) : new ThinDeltaWriter(w, verbose));
+                    snap, flag("--json") ? ThinDeltaWriter.json(w, verbose) : new ThinDeltaWriter(w, verbose));
             w.flush();
         }
         return JthinCommand.OK;

@@ -26,7 +26,8 @@ final class DumpCommand extends JthinSubcommand {
         DumpCommand c = new DumpCommand();
         c.spec = MetadataArgs.addTo(new SpecBuilder("dump", c)
                 .description("Print the metadata as thin_dump XML.", "Byte-identical to thin_dump 0.9.0."))
-                .flag("Dump the held metadata snapshot.", "-m", "--metadata-snap")
+                .option(MetadataSnapOption.spec("Dump the held metadata snapshot (BLOCK, if given, must be where the "
+                        + "superblock holds it)."))
                 .option(OptionSpec.builder("-o").paramLabel("FILE").type(Path.class)
                         .description("Write to FILE instead of stdout."))
                 .option(OptionSpec.builder("--dev-id").paramLabel("N").type(Long.class).converters(new Converters.DeviceId())
@@ -68,8 +69,9 @@ final class DumpCommand extends JthinSubcommand {
                 MetadataWalk walk = !flag("--repair") ? MetadataWalk.of(md)
                         : (v, snap, only) -> md.accept(v, snap, only, (node, why) -> damage.add(
                                 "left out metadata block " + node + " and what hangs from it: " + why.getMessage()));
+                boolean snap = MetadataSnapOption.requested(value(MetadataSnapOption.LONG), md);
                 MetadataDumper.dump(walk, dump,
-                        new MetadataDumper.Options(flag("--metadata-snap"), value("--dev-id"), flag("--skip-mappings")));
+                        new MetadataDumper.Options(snap, value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
                 for (int i = 0; i < damage.size() && i < MAX_DAMAGE_LINES; i++) {
                     err().println("jthin dump: --repair " + damage.get(i));

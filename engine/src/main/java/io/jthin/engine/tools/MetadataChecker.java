@@ -46,8 +46,19 @@ public final class MetadataChecker {
      * @param skipMappings     {@code --skip-mappings}: no bottom-level trees, so no count comparison
      * @param dataDeviceBytes  size of the data device, or −1 when unknown
      * @param ignoreNonFatal   {@code --ignore-non-fatal-errors}: leaked reference counts are warnings
+     * @param metadataSnap     {@code -m}: the held metadata snapshot's devices and trees only — what
+     *                         stays still while a live pool changes the rest — without the space maps
+     *                         or their counts
+     * @param mappingRoot      {@code --override-mapping-root}: the top-level mapping tree to check the
+     *                         live devices against instead of the superblock's, or −1; the reference
+     *                         counts are then not compared (they follow the superblock's trees)
      */
-    public record Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes, boolean ignoreNonFatal) {
+    public record Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes, boolean ignoreNonFatal,
+            boolean metadataSnap, long mappingRoot) {
+        public Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes, boolean ignoreNonFatal) {
+            this(superBlockOnly, skipMappings, dataDeviceBytes, ignoreNonFatal, false, -1);
+        }
+
         public Options(boolean superBlockOnly, boolean skipMappings, long dataDeviceBytes) {
             this(superBlockOnly, skipMappings, dataDeviceBytes, false);
         }
@@ -88,6 +99,19 @@ public final class MetadataChecker {
         if (sb == null || options.superBlockOnly()) {
             return;
         }
+        if (options.metadataSnap()) {
+            runOnSnapshot(sb);
+            return;
+        }
+        if (options.mappingRoot() >= 0) {
+            if (!blockRef("data_mapping_root given by --override-mapping-root", options.mappingRoot(), report.metadataBlocks)) {
+                return;
+            }
+            report.warning("superblock", "mapping tree checked from block " + options.mappingRoot()
+                    + " instead of the superblock's " + sb.dataMappingRoot + "; reference counts not compared");
+            sb = sb.copy();
+            sb.dataMappingRoot = options.mappingRoot();
+        }
         SpaceMapRoot mdRoot = SpaceMapRoot.fromBytes(sb.metadataSpaceMapRoot);
         SpaceMapRoot dataRoot = SpaceMapRoot.fromBytes(sb.dataSpaceMapRoot);
         RefCounts expectedMetadata = new RefCounts(Math.min(mdRoot.nrBlocks(), MetadataSpaceMap.MAX_BLOCKS));
@@ -118,14 +142,35 @@ public final class MetadataChecker {
         walkMappings(held, trees);
         report.mappings = mappedBlocks(live, trees, "");
         mappedBlocks(held, trees, "metadata snapshot: ");
-        if (live == null || (sb.heldRoot != 0 && held == null) || !mdMap.sound() || walker.skippedSomething()) {
-            return; // the recount would be incomplete: comparing it would only repeat the errors above
+        if (live == null || (sb.heldRoot != 0 && held == null) || !mdMap.sound() || walker.skippedSomething()
+                || options.mappingRoot() >= 0) {
+            return; // the recount would be incomplete (or of other trees): comparing it would only mislead
         }
         report.metadataBlocksUsed = mdMap.compare(tm, expectedMetadata, "metadata block", options.ignoreNonFatal(), report);
         if (dataMap.sound() && expectedData != null) {
             report.dataBlocksUsed = dataMap.compare(tm, expectedData, "data block", options.ignoreNonFatal(), report);
         }
         report.countsChecked = dataMap.sound() && expectedData != null;
+    }
+
+    /** {@code -m}: the held snapshot's devices and every node of its trees; no space maps, no counts. */
+    private void runOnSnapshot(Superblock sb) {
+        report.metadataBlocksUsed = SpaceMapRoot.fromBytes(sb.metadataSpaceMapRoot).nrAllocated();
+        report.dataBlocksUsed = SpaceMapRoot.fromBytes(sb.dataSpaceMapRoot).nrAllocated();
+        if (sb.heldRoot == 0) {
+            report.error("superblock", "no metadata snapshot is held (the superblock's held_root is 0)");
+            return;
+        }
+        walker = new CheckTreeWalker(tm, new RefCounts(Math.min(report.metadataBlocks, MetadataSpaceMap.MAX_BLOCKS)), report);
+        Devices held = walker.reference(sb.heldRoot, "metadata snapshot superblock") ? heldDevices(sb.heldRoot) : null;
+        report.devices = held == null ? 0 : held.details.size();
+        if (held == null || options.skipMappings()) {
+            report.mappings = held == null ? 0 : held.details.values().stream().mapToLong(DeviceDetails::mappedBlocks).sum();
+            return;
+        }
+        Map<Long, CheckTreeWalker.Summary> trees = new HashMap<>();
+        walkMappings(held, trees);
+        report.mappings = mappedBlocks(held, trees, "metadata snapshot: ");
     }
 
     // ---- superblock ----------------------------------------------------------------------------
