@@ -666,22 +666,40 @@ public final class PoolMetadata implements AutoCloseable {
      * superblock must be readable.
      */
     public void accept(MetadataVisitor v, boolean metadataSnap, Long onlyDevice, BTree.DamagedNode damaged) {
-        Superblock s;
-        long nrDataBlocks;
-        Map<Long, DeviceDetails> overlay;
         if (metadataSnap) {
             if (sb.heldRoot == 0) {
                 throw new MetadataOperationException("no metadata snapshot is held");
             }
-            s = Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK));
-            nrDataBlocks = 0;
-            overlay = Map.of();
+            walk(Superblock.decode(tm.read(sb.heldRoot, BlockType.SUPERBLOCK)), 0, Map.of(), v, onlyDevice, damaged);
         } else {
-            s = sb.copy();
-            nrDataBlocks = dataSm != null ? dataSm.nrBlocks() // (null: opened for salvage)
-                    : SpaceMapRoot.fromBytes(s.dataSpaceMapRoot).nrBlocks();
-            overlay = changedDetails;
+            walk(sb.copy(), nrDataBlocks(), changedDetails, v, onlyDevice, damaged);
         }
+    }
+
+    /**
+     * The walk of {@link #accept(MetadataVisitor, boolean, Long, BTree.DamagedNode)} over the live
+     * metadata, but from other roots than the superblock's, with another {@code time} in the
+     * superblock it reports: thin_dump --repair's walk from the roots it found by searching the
+     * metadata when the superblock's cannot be walked (read-only use; changes of this transaction
+     * to device details are not seen).
+     */
+    public void acceptFrom(long deviceDetailsRoot, long dataMappingRoot, long time, MetadataVisitor v, Long onlyDevice,
+            BTree.DamagedNode damaged) {
+        Superblock s = sb.copy();
+        s.deviceDetailsRoot = deviceDetailsRoot;
+        s.dataMappingRoot = dataMappingRoot;
+        s.time = time;
+        walk(s, nrDataBlocks(), Map.of(), v, onlyDevice, damaged);
+    }
+
+    private long nrDataBlocks() {
+        return dataSm != null ? dataSm.nrBlocks() // (null: opened for salvage)
+                : SpaceMapRoot.fromBytes(sb.dataSpaceMapRoot).nrBlocks();
+    }
+
+    /** Walks from superblock {@code s}'s roots; {@code overlay} holds device details changed in this transaction. */
+    private void walk(Superblock s, long nrDataBlocks, Map<Long, DeviceDetails> overlay, MetadataVisitor v,
+            Long onlyDevice, BTree.DamagedNode damaged) {
         v.superblock(s, nrDataBlocks);
         List<long[]> devs = new ArrayList<>();
         topLevel.forEachSalvaging(s.dataMappingRoot, 0, Long.MAX_VALUE, (k, root) -> devs.add(new long[] {k, root}) || true,

@@ -131,6 +131,57 @@ class DumpRepairTest {
     }
 
     /**
+     * When the superblock's device-details root or top-level mapping root is damaged, thin_dump
+     * --repair searches the metadata for another sound pair of roots and dumps from it; jthin too,
+     * choosing the same pair: the held metadata snapshot's trees (pool A), or the trees an earlier
+     * commit left on disk (pool B). The dump then shows that earlier state, byte for byte as
+     * thin_dump's, and jthin says on stderr which roots it used.
+     */
+    @Test
+    void aDamagedRootIsReplacedByTheRootsASearchFinds() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(3);
+        byte[] data = new byte[300_000];
+        rnd.nextBytes(data);
+        String held = tmp.resolve("held").toString();
+        Cli.run("pool", "create", "-p", held, "--data-size", "64m", "--metadata-size", "8m").ok("create A");
+        Cli.run("thin", "create", "1", "--size", "8m", "-p", held).ok("thin create 1");
+        Cli.run(data, "thin", "write", "1", "--offset", "0", "-p", held).ok("write 1");
+        Cli.run("message", "reserve_metadata_snap", "-p", held).ok("reserve");
+        Cli.run(data, "thin", "write", "1", "--offset", "65536", "-p", held).ok("write 1 again");
+        String stale = tmp.resolve("stale").toString();
+        Cli.run("pool", "create", "-p", stale, "--data-size", "64m", "--metadata-size", "8m").ok("create B");
+        Cli.run("thin", "create", "1", "--size", "8m", "-p", stale).ok("thin create 1");
+        Cli.run(data, "thin", "write", "1", "--offset", "0", "-p", stale).ok("write 1");
+        Cli.run("thin", "create", "2", "--size", "8m", "-p", stale).ok("thin create 2");
+        Cli.run(data, "thin", "write", "2", "--offset", "0", "-p", stale).ok("write 2");
+        Cli.run(data, "thin", "write", "1", "--offset", "400000", "-p", stale).ok("write 1 again");
+
+        int searched = 0;
+        for (String pool : List.of(held, stale)) {
+            Path meta = Path.of(pool, "devicemapper", "metadata");
+            String undamaged = ThinTools.run("thin_dump", meta.toString()).stdout();
+            java.nio.ByteBuffer sb = java.nio.ByteBuffer.wrap(Files.readAllBytes(meta), 0, 4096)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int field : new int[] {0x148, 0x140}) { // device_details_root, data_mapping_root
+                long root = sb.getLong(field);
+                Path damaged = tmp.resolve("root-damaged.meta");
+                Files.copy(meta, damaged, StandardCopyOption.REPLACE_EXISTING);
+                damage(damaged, root);
+                ThinTools.Result theirs = ThinTools.run("thin_dump", "--repair", damaged.toString());
+                assertEquals(0, theirs.exitCode(), theirs.stderr());
+                Cli.Result ours = Cli.run("dump", "--repair", damaged.toString()).ok("dump --repair, root " + root + " damaged");
+                String what = pool + ", root " + root + " damaged";
+                assertEquals(theirs.stdout(), ours.out(), what + ": the salvage differs from thin_dump --repair's");
+                assertTrue(ours.out().contains("<device dev_id=\"1\""), what + ": an earlier state of device 1: " + ours.out());
+                assertTrue(!ours.out().equals(undamaged), what + ": the state after the last commits is not found");
+                assertTrue(ours.err().contains("dumping from the roots a search of the metadata found instead"), ours.err());
+                searched++;
+            }
+        }
+        assertEquals(4, searched);
+    }
+
+    /**
      * {@code ours} holds all {@code theirs} does and more: theirs, without its closing tag, begins
      * ours, and each device ours prints is printed, whole and the same, in the undamaged dump.
      */

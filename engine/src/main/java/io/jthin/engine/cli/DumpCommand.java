@@ -1,9 +1,12 @@
 package io.jthin.engine.cli;
 
+import io.jthin.btree.BTree;
 import io.jthin.engine.tools.MetadataDumper;
 import io.jthin.engine.tools.MetadataWalk;
+import io.jthin.engine.tools.RootSearch;
 import io.jthin.engine.tools.ThinDumpWriter;
 import io.jthin.snapshot.PoolMetadata;
+import io.jthin.snapshot.Superblock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -66,10 +70,8 @@ final class DumpCommand extends JthinSubcommand {
                 ThinDumpWriter dump = flag("--json") ? ThinDumpWriter.json(w)
                         : format.equals(HUMAN_READABLE) ? ThinDumpWriter.humanReadable(w) : new ThinDumpWriter(w);
                 List<String> damage = new ArrayList<>();
-                MetadataWalk walk = !flag("--repair") ? MetadataWalk.of(md)
-                        : (v, snap, only) -> md.accept(v, snap, only, (node, why) -> damage.add(
-                                "left out metadata block " + node + " and what hangs from it: " + why.getMessage()));
                 boolean snap = MetadataSnapOption.requested(value(MetadataSnapOption.LONG), md);
+                MetadataWalk walk = !flag("--repair") ? MetadataWalk.of(md) : salvage(md, snap, damage);
                 MetadataDumper.dump(walk, dump,
                         new MetadataDumper.Options(snap, value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
@@ -86,5 +88,32 @@ final class DumpCommand extends JthinSubcommand {
             }
         }
         return JthinCommand.OK;
+    }
+
+    /**
+     * thin_dump --repair's walk: past damaged nodes, noting each in {@code damage}; from other roots
+     * when the superblock's device-details tree or top-level mapping tree cannot be read and a
+     * search of the metadata finds a sound pair ({@link RootSearch}; the live metadata only).
+     */
+    private MetadataWalk salvage(PoolMetadata md, boolean snap, List<String> damage) {
+        BTree.DamagedNode damaged = (node, why) -> damage.add(
+                "left out metadata block " + node + " and what hangs from it: " + why.getMessage());
+        Superblock sb = md.superblock();
+        if (snap || RootSearch.walkable(md.transactionManager(), sb.deviceDetailsRoot, sb.dataMappingRoot)) {
+            return (v, metadataSnap, only) -> md.accept(v, metadataSnap, only, damaged);
+        }
+        Optional<RootSearch.Roots> found = RootSearch.find(md.transactionManager());
+        if (found.isEmpty()) {
+            err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
+                    + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") is damaged, and a search of the "
+                    + "metadata found no other sound pair of roots: dumping what the superblock's roots reach");
+            return (v, metadataSnap, only) -> md.accept(v, metadataSnap, only, damaged);
+        }
+        RootSearch.Roots r = found.get();
+        err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
+                + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") is damaged; dumping from the roots a "
+                + "search of the metadata found instead: device details " + r.deviceDetailsRoot() + ", mappings "
+                + r.dataMappingRoot() + " (an earlier state: what was committed after it is not in this dump)");
+        return (v, metadataSnap, only) -> md.acceptFrom(r.deviceDetailsRoot(), r.dataMappingRoot(), r.time(), v, only, damaged);
     }
 }
