@@ -158,9 +158,17 @@ public final class PoolMetadata implements AutoCloseable {
      * does not need them). Only the {@code accept} walks may be used on it.
      */
     public static PoolMetadata openForSalvage(BlockDevice device, long cacheBytes) {
+        return openForSalvage(device, cacheBytes, null);
+    }
+
+    /**
+     * {@link #openForSalvage(BlockDevice, long)} with {@code standIn} in place of a superblock that
+     * cannot be read (thin_dump --repair given the fields it lacks); null reads the device's.
+     */
+    public static PoolMetadata openForSalvage(BlockDevice device, long cacheBytes, Superblock standIn) {
         PoolMetadata pm = new PoolMetadata(device, cacheBytes, false);
         try {
-            pm.useSuperblock(pm.readSuperblock());
+            pm.useSuperblock(standIn != null ? standIn.copy() : pm.readSuperblock());
         } catch (RuntimeException e) {
             pm.tm.close();
             throw e;

@@ -202,7 +202,12 @@ public final class PoolDirectory implements AutoCloseable {
      * ({@link PoolMetadata#openForSalvage}: space maps not read; walks only).
      */
     public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes) {
-        return openMetadataFile(metadataFile, f -> PoolMetadata.openForSalvage(f, cacheBytes));
+        return openMetadataFileForSalvage(metadataFile, cacheBytes, null);
+    }
+
+    /** {@link #openMetadataFileForSalvage(Path, long)} with {@code standIn} for an unreadable superblock (null: none). */
+    public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes, Superblock standIn) {
+        return openMetadataFile(metadataFile, f -> PoolMetadata.openForSalvage(f, cacheBytes, standIn));
     }
 
     /** {@code open} on the file opened read-only; the file is closed again if {@code open} fails. */

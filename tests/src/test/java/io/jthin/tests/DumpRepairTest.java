@@ -139,19 +139,12 @@ class DumpRepairTest {
      */
     @Test
     void aDamagedRootIsReplacedByTheRootsASearchFinds() throws IOException {
-        SplittableRandom rnd = new SplittableRandom(3);
-        byte[] data = new byte[300_000];
-        rnd.nextBytes(data);
         String held = tmp.resolve("held").toString();
-        Cli.run("pool", "create", "-p", held, "--data-size", "64m", "--metadata-size", "8m").ok("create A");
-        Cli.run("thin", "create", "1", "--size", "8m", "-p", held).ok("thin create 1");
-        Cli.run(data, "thin", "write", "1", "--offset", "0", "-p", held).ok("write 1");
+        byte[] data = smallPool(held, 3);
         Cli.run("message", "reserve_metadata_snap", "-p", held).ok("reserve");
         Cli.run(data, "thin", "write", "1", "--offset", "65536", "-p", held).ok("write 1 again");
         String stale = tmp.resolve("stale").toString();
-        Cli.run("pool", "create", "-p", stale, "--data-size", "64m", "--metadata-size", "8m").ok("create B");
-        Cli.run("thin", "create", "1", "--size", "8m", "-p", stale).ok("thin create 1");
-        Cli.run(data, "thin", "write", "1", "--offset", "0", "-p", stale).ok("write 1");
+        smallPool(stale, 3);
         Cli.run("thin", "create", "2", "--size", "8m", "-p", stale).ok("thin create 2");
         Cli.run(data, "thin", "write", "2", "--offset", "0", "-p", stale).ok("write 2");
         Cli.run(data, "thin", "write", "1", "--offset", "400000", "-p", stale).ok("write 1 again");
@@ -179,6 +172,75 @@ class DumpRepairTest {
             }
         }
         assertEquals(4, searched);
+    }
+
+    /**
+     * thin_dump's override options: {@code --transaction-id}, {@code --data-block-size} and
+     * {@code --nr-data-blocks} replace the superblock's values in any dump, and with --repair stand
+     * in for a superblock that cannot be read (each missing one is named, in thin_dump's order); the
+     * roots then come from the search. All byte for byte as thin_dump 0.9.0.
+     */
+    @Test
+    void anUnreadableSuperblockIsStoodInForByTheOverrideOptions() throws IOException {
+        String pool = tmp.resolve("pool").toString();
+        byte[] data = smallPool(pool, 4);
+        Cli.run("thin", "snapshot", "2", "1", "-p", pool).ok("snapshot");
+        Cli.run(data, "thin", "write", "2", "--offset", "100000", "-p", pool).ok("write 2");
+        Path meta = Path.of(pool, "devicemapper", "metadata");
+        String tid = "--transaction-id";
+        String dbs = "--data-block-size";
+        String ndb = "--nr-data-blocks";
+        for (List<String> opts : List.of(List.of(tid, "77"), List.of(dbs, "256", ndb, "99", "-f", "human_readable"),
+                List.of("--repair", tid, "5", dbs, "128", ndb, "1024"))) {
+            List<String> args = new ArrayList<>(opts);
+            args.add(meta.toString());
+            assertEquals(ThinTools.run("thin_dump", args.toArray(String[]::new)).stdout(),
+                    Cli.run(with("dump", args)).ok("dump " + opts).out(), "dump " + opts + " of sound metadata");
+        }
+
+        Path zeroed = tmp.resolve("zeroed-superblock.meta");
+        Files.copy(meta, zeroed, StandardCopyOption.REPLACE_EXISTING);
+        try (RandomAccessFile f = new RandomAccessFile(zeroed.toFile(), "rw")) {
+            f.write(new byte[4096]);
+        }
+        Path allZero = tmp.resolve("all-zero.meta");
+        try (RandomAccessFile f = new RandomAccessFile(allZero.toFile(), "rw")) {
+            f.setLength(8 << 20);
+        }
+        String[][] partial = {{}, {tid, "5"}, {tid, "5", dbs, "128"}};
+        String[] named = {"give its transaction id", "give its data block size", "give its nr data blocks"};
+        for (int i = 0; i < partial.length; i++) {
+            List<String> args = new ArrayList<>(List.of("--repair"));
+            args.addAll(List.of(partial[i]));
+            args.add(zeroed.toString());
+            assertEquals(1, ThinTools.run("thin_dump", args.toArray(String[]::new)).exitCode(), "thin_dump " + args);
+            Cli.run(with("dump", args)).fails(1, named[i]);
+        }
+        for (Path m : List.of(zeroed, allZero)) {
+            String[] args = {"--repair", tid, "5", dbs, "128", ndb, "1024", m.toString()};
+            ThinTools.Result theirs = ThinTools.run("thin_dump", args);
+            assertEquals(0, theirs.exitCode(), theirs.stderr());
+            Cli.Result ours = Cli.run(with("dump", List.of(args))).ok("dump --repair of " + m);
+            assertEquals(theirs.stdout(), ours.out(), "the salvage of " + m + " differs from thin_dump --repair's");
+            assertTrue(ours.err().contains("the superblock cannot be read"), ours.err());
+            assertEquals(m == zeroed, ours.out().contains("<device dev_id=\"2\""), m + ": the devices the search finds");
+        }
+    }
+
+    /** A small pool with device 1 written (300,000 random bytes, returned) in a commit of its own. */
+    private static byte[] smallPool(String pool, long seed) {
+        byte[] data = new byte[300_000];
+        new SplittableRandom(seed).nextBytes(data);
+        Cli.run("pool", "create", "-p", pool, "--data-size", "64m", "--metadata-size", "8m").ok("create " + pool);
+        Cli.run("thin", "create", "1", "--size", "8m", "-p", pool).ok("thin create 1");
+        Cli.run(data, "thin", "write", "1", "--offset", "0", "-p", pool).ok("write 1");
+        return data;
+    }
+
+    private static String[] with(String command, List<String> args) {
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(args);
+        return all.toArray(String[]::new);
     }
 
     /**

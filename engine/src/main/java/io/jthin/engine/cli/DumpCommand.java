@@ -1,10 +1,13 @@
 package io.jthin.engine.cli;
 
 import io.jthin.btree.BTree;
+import io.jthin.btree.CorruptMetadataException;
 import io.jthin.engine.tools.MetadataDumper;
 import io.jthin.engine.tools.MetadataWalk;
 import io.jthin.engine.tools.RootSearch;
+import io.jthin.engine.tools.SuperblockOverride;
 import io.jthin.engine.tools.ThinDumpWriter;
+import io.jthin.snapshot.MetadataOperationException;
 import io.jthin.snapshot.PoolMetadata;
 import io.jthin.snapshot.Superblock;
 import java.io.IOException;
@@ -43,8 +46,17 @@ final class DumpCommand extends JthinSubcommand {
                         "--json")
                 .option(OptionSpec.builder("-f", "--format").paramLabel("FORMAT").type(String.class)
                         .defaultValue(XML).description("xml (the default) or human_readable, as thin_dump."))
+                .option(override("--transaction-id", "N", "the transaction id"))
+                .option(override("--data-block-size", "SECTORS", "the data block size (512-byte sectors)"))
+                .option(override("--nr-data-blocks", "N", "the number of data blocks"))
                 .build();
         return c.spec;
+    }
+
+    private static OptionSpec.Builder override(String name, String label, String what) {
+        return OptionSpec.builder(name).paramLabel(label).type(Long.class)
+                .description("Print " + what + " in the superblock instead of the metadata's; with --repair, "
+                        + "stands in for it when the superblock cannot be read (as thin_dump's).");
     }
 
     private static final String XML = "xml";
@@ -63,7 +75,9 @@ final class DumpCommand extends JthinSubcommand {
         if (flag("--json") && !format.equals(XML)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--json and --format " + format + " exclude each other");
         }
-        try (PoolMetadata md = flag("--repair") ? metadata.openForSalvage() : metadata.open()) {
+        SuperblockOverride override = new SuperblockOverride(value("--transaction-id"), value("--data-block-size"),
+                value("--nr-data-blocks"));
+        try (PoolMetadata md = flag("--repair") ? openForSalvage(metadata, override) : metadata.open()) {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
@@ -71,7 +85,7 @@ final class DumpCommand extends JthinSubcommand {
                         : format.equals(HUMAN_READABLE) ? ThinDumpWriter.humanReadable(w) : new ThinDumpWriter(w);
                 List<String> damage = new ArrayList<>();
                 boolean snap = MetadataSnapOption.requested(value(MetadataSnapOption.LONG), md);
-                MetadataWalk walk = !flag("--repair") ? MetadataWalk.of(md) : salvage(md, snap, damage);
+                MetadataWalk walk = override.applyTo(!flag("--repair") ? MetadataWalk.of(md) : salvage(md, snap, damage));
                 MetadataDumper.dump(walk, dump,
                         new MetadataDumper.Options(snap, value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
@@ -91,6 +105,28 @@ final class DumpCommand extends JthinSubcommand {
     }
 
     /**
+     * The metadata for --repair; when its superblock cannot be read, with a stand-in made of the
+     * override options (refused, naming the first missing field, as thin_dump).
+     */
+    private PoolMetadata openForSalvage(MetadataArgs metadata, SuperblockOverride override) {
+        try {
+            return metadata.openForSalvage();
+        } catch (CorruptMetadataException e) {
+            if (e.blockNr() != 0) {
+                throw e;
+            }
+            String missing = override.missingForStandIn();
+            if (missing != null) {
+                throw new MetadataOperationException("the superblock cannot be read (" + e.getMessage() + "): give its "
+                        + missing + " (--transaction-id, --data-block-size and --nr-data-blocks stand in for it)");
+            }
+            err().println("jthin dump: --repair: the superblock cannot be read (" + e.getMessage()
+                    + "); its fields come from the command line");
+            return metadata.openForSalvage(override.standIn());
+        }
+    }
+
+    /**
      * thin_dump --repair's walk: past damaged nodes, noting each in {@code damage}; from other roots
      * when the superblock's device-details tree or top-level mapping tree cannot be read and a
      * search of the metadata finds a sound pair ({@link RootSearch}; the live metadata only).
@@ -105,11 +141,17 @@ final class DumpCommand extends JthinSubcommand {
         Optional<RootSearch.Roots> found = RootSearch.find(md.transactionManager());
         if (found.isEmpty()) {
             err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
-                    + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") is damaged, and a search of the "
+                    + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") cannot be read, and a search of the "
                     + "metadata found no other sound pair of roots: dumping what the superblock's roots reach");
             return (v, metadataSnap, only) -> md.accept(v, metadataSnap, only, damaged);
         }
         RootSearch.Roots r = found.get();
+        if (sb.deviceDetailsRoot == 0 && sb.dataMappingRoot == 0) { // a stand-in superblock: no roots of its own
+            err().println("jthin dump: --repair: dumping from the roots a search of the metadata found: device details "
+                    + r.deviceDetailsRoot() + ", mappings " + r.dataMappingRoot());
+            return (v, metadataSnap, only) -> md.acceptFrom(r.deviceDetailsRoot(), r.dataMappingRoot(), r.time(), v, only,
+                    damaged);
+        }
         err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
                 + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") is damaged; dumping from the roots a "
                 + "search of the metadata found instead: device details " + r.deviceDetailsRoot() + ", mappings "

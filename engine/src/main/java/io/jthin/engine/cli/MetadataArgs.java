@@ -3,6 +3,7 @@ package io.jthin.engine.cli;
 import io.jthin.engine.PoolDirectory;
 import io.jthin.loopfile.LoopLvmLayout;
 import io.jthin.snapshot.PoolMetadata;
+import io.jthin.snapshot.Superblock;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
@@ -30,7 +31,12 @@ record MetadataArgs(Path poolDir, Path file) {
 
     /** The metadata, read-only (shared lock), to salvage its trees: space maps not read, walks only. */
     PoolMetadata openForSalvage() {
-        return PoolDirectory.openMetadataFileForSalvage(metadataFile(), CACHE_BYTES);
+        return openForSalvage(null);
+    }
+
+    /** {@link #openForSalvage()} with {@code standIn} in place of an unreadable superblock (null: read it). */
+    PoolMetadata openForSalvage(Superblock standIn) {
+        return PoolDirectory.openMetadataFileForSalvage(metadataFile(), CACHE_BYTES, standIn);
     }
 
     /** The metadata file named, else the pool directory's (refused, naming what is missing, if it is no pool). */
