@@ -317,6 +317,30 @@ class CliToolsOracleTest {
         assertEquals(2, Cli.run("check", "--override-mapping-root", "5", "--clear-needs-check-flag", meta).code());
     }
 
+    /**
+     * {@code jthin rmap} prints what thin_rmap prints: the whole data device, single blocks, several
+     * regions (overlapping, adjacent, out of order) over devices that share subtrees, copied leaves
+     * and discarded ranges; a badly formed region is refused by both.
+     */
+    @Test
+    void rmapEqualsThinRmap() {
+        for (List<String> regions : List.of(List.of("0..4096"), List.of("0..1"), List.of("100..101", "7..8"),
+                List.of("0..300", "250..600", "600..700"), List.of("900..4096", "10..20"), List.of("3000..4096"))) {
+            List<String> args = new ArrayList<>();
+            for (String r : regions) {
+                args.addAll(List.of("--region", r));
+            }
+            String theirs = tool("thin_rmap", with(args, meta));
+            assertEquals(theirs, jthin("rmap", args).out(), "rmap " + regions);
+        }
+        assertTrue(tool("thin_rmap", "--region", "0..4096", meta).lines().count() > 20, "a pool with many runs");
+        for (String bad : new String[] {"5..5", "7..3", "12", "a..b"}) {
+            assertEquals(1, ThinTools.run("thin_rmap", "--region", bad, meta).exitCode(), "thin_rmap --region " + bad);
+            assertEquals(2, Cli.run("rmap", "--region", bad, "-p", pool).code(), "rmap --region " + bad);
+        }
+        assertEquals(2, Cli.run("rmap", "-p", pool).code(), "no region");
+    }
+
     /** The lines of thin_dump's XML that hold {@code attribute="..."}, as the attribute's values. */
     private static List<String> xmlValues(String xml, String element, String attribute) {
         List<String> values = new ArrayList<>();

@@ -50,7 +50,8 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
             Map.entry("thin", () -> ThinCommand.class), Map.entry("message", () -> MessageCommand.class),
             Map.entry("dump", DumpCommand::spec), Map.entry("restore", () -> RestoreCommand.class),
             Map.entry("check", CheckCommand::spec), Map.entry("ls", LsCommand::spec),
-            Map.entry("delta", DeltaCommand::spec), Map.entry("metadata-size", () -> MetadataSizeCommand.class),
+            Map.entry("delta", DeltaCommand::spec), Map.entry("rmap", RmapCommand::spec),
+            Map.entry("metadata-size", () -> MetadataSizeCommand.class),
             Map.entry("bench", () -> BenchCommand.class));
 
     private CommandSpec spec;
