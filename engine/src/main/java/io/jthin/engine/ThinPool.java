@@ -515,6 +515,48 @@ public final class ThinPool implements AutoCloseable {
     }
 
     /**
+     * thin_trim for a pool on files: punches every free data block out of the data file, one punch
+     * per run of free blocks, and returns how many blocks that was. For space a pool holds on to
+     * without using it: blocks freed while discard passdown was off, or by a kernel pool whose
+     * discards were not passed down, stay allocated in the data file until then.
+     *
+     * <p>It commits first, holding the metadata lock throughout, so "free" is what the committed
+     * metadata says and no block is handed out while it punches (a block freed only in an
+     * uncommitted transaction would come back mapped after a crash, its data gone). Lookups go on
+     * meanwhile, as during passdown.
+     */
+    public long trim() {
+        metaLock.lockWrite();
+        try {
+            checkWritableLocked();
+            commitLocked();
+            List<long[]> runs = new ArrayList<>(); // [first, end)
+            var sm = md.dataSpaceMap();
+            long first = -1;
+            for (long b = 0; b <= sm.nrBlocks(); b++) {
+                boolean free = b < sm.nrBlocks() && sm.refCount(b) == 0;
+                if (free && first < 0) {
+                    first = b;
+                } else if (!free && first >= 0) {
+                    runs.add(new long[] {first, b});
+                    first = -1;
+                }
+            }
+            long[] punched = {0};
+            metaLock.withLookupsOpen(() -> {
+                for (long[] run : runs) {
+                    data.discard(run[0], run[1] - run[0]);
+                    knownZeros.punched(run[0], run[1]);
+                    punched[0] += run[1] - run[0];
+                }
+            });
+            return punched[0];
+        } finally {
+            metaLock.unlockWrite();
+        }
+    }
+
+    /**
      * Discard passdown, after a commit (the freed blocks are free on disk now): punches the blocks
      * freed in the transaction that just committed, one punch per run of contiguous blocks (as the
      * kernel passes down one discard per run). A block allocated and freed within the transaction
