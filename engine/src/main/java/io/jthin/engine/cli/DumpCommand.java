@@ -1,15 +1,10 @@
 package io.jthin.engine.cli;
 
-import io.jthin.btree.BTree;
-import io.jthin.btree.CorruptMetadataException;
 import io.jthin.engine.tools.MetadataDumper;
 import io.jthin.engine.tools.MetadataWalk;
-import io.jthin.engine.tools.RootSearch;
 import io.jthin.engine.tools.SuperblockOverride;
 import io.jthin.engine.tools.ThinDumpWriter;
-import io.jthin.snapshot.MetadataOperationException;
 import io.jthin.snapshot.PoolMetadata;
-import io.jthin.snapshot.Superblock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -19,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -77,7 +71,8 @@ final class DumpCommand extends JthinSubcommand {
         }
         SuperblockOverride override = new SuperblockOverride(value("--transaction-id"), value("--data-block-size"),
                 value("--nr-data-blocks"));
-        try (PoolMetadata md = flag("--repair") ? openForSalvage(metadata, override) : metadata.open()) {
+        try (PoolMetadata md = flag("--repair") ? Salvage.open(metadata::openForSalvage, override, err(), "jthin dump: --repair")
+                : metadata.open()) {
             OutputStream o = output == null ? out() : Files.newOutputStream(output);
             try {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
@@ -85,16 +80,12 @@ final class DumpCommand extends JthinSubcommand {
                         : format.equals(HUMAN_READABLE) ? ThinDumpWriter.humanReadable(w) : new ThinDumpWriter(w);
                 List<String> damage = new ArrayList<>();
                 boolean snap = MetadataSnapOption.requested(value(MetadataSnapOption.LONG), md);
-                MetadataWalk walk = override.applyTo(!flag("--repair") ? MetadataWalk.of(md) : salvage(md, snap, damage));
+                MetadataWalk walk = override.applyTo(!flag("--repair") ? MetadataWalk.of(md)
+                        : Salvage.walk(md, snap, damage, err(), "jthin dump: --repair"));
                 MetadataDumper.dump(walk, dump,
                         new MetadataDumper.Options(snap, value("--dev-id"), flag("--skip-mappings")));
                 w.flush();
-                for (int i = 0; i < damage.size() && i < MAX_DAMAGE_LINES; i++) {
-                    err().println("jthin dump: --repair " + damage.get(i));
-                }
-                if (damage.size() > MAX_DAMAGE_LINES) {
-                    err().println("jthin dump: --repair left out " + (damage.size() - MAX_DAMAGE_LINES) + " more damaged nodes");
-                }
+                Salvage.tellDamage(damage, MAX_DAMAGE_LINES, err(), "jthin dump: --repair");
             } finally {
                 if (output != null) {
                     o.close();
@@ -102,60 +93,5 @@ final class DumpCommand extends JthinSubcommand {
             }
         }
         return JthinCommand.OK;
-    }
-
-    /**
-     * The metadata for --repair; when its superblock cannot be read, with a stand-in made of the
-     * override options (refused, naming the first missing field, as thin_dump).
-     */
-    private PoolMetadata openForSalvage(MetadataArgs metadata, SuperblockOverride override) {
-        try {
-            return metadata.openForSalvage();
-        } catch (CorruptMetadataException e) {
-            if (e.blockNr() != 0) {
-                throw e;
-            }
-            String missing = override.missingForStandIn();
-            if (missing != null) {
-                throw new MetadataOperationException("the superblock cannot be read (" + e.getMessage() + "): give its "
-                        + missing + " (--transaction-id, --data-block-size and --nr-data-blocks stand in for it)");
-            }
-            err().println("jthin dump: --repair: the superblock cannot be read (" + e.getMessage()
-                    + "); its fields come from the command line");
-            return metadata.openForSalvage(override.standIn());
-        }
-    }
-
-    /**
-     * thin_dump --repair's walk: past damaged nodes, noting each in {@code damage}; from other roots
-     * when the superblock's device-details tree or top-level mapping tree cannot be read and a
-     * search of the metadata finds a sound pair ({@link RootSearch}; the live metadata only).
-     */
-    private MetadataWalk salvage(PoolMetadata md, boolean snap, List<String> damage) {
-        BTree.DamagedNode damaged = (node, why) -> damage.add(
-                "left out metadata block " + node + " and what hangs from it: " + why.getMessage());
-        Superblock sb = md.superblock();
-        if (snap || RootSearch.walkable(md.transactionManager(), sb.deviceDetailsRoot, sb.dataMappingRoot)) {
-            return (v, metadataSnap, only) -> md.accept(v, metadataSnap, only, damaged);
-        }
-        Optional<RootSearch.Roots> found = RootSearch.find(md.transactionManager());
-        if (found.isEmpty()) {
-            err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
-                    + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") cannot be read, and a search of the "
-                    + "metadata found no other sound pair of roots: dumping what the superblock's roots reach");
-            return (v, metadataSnap, only) -> md.accept(v, metadataSnap, only, damaged);
-        }
-        RootSearch.Roots r = found.get();
-        if (sb.deviceDetailsRoot == 0 && sb.dataMappingRoot == 0) { // a stand-in superblock: no roots of its own
-            err().println("jthin dump: --repair: dumping from the roots a search of the metadata found: device details "
-                    + r.deviceDetailsRoot() + ", mappings " + r.dataMappingRoot());
-            return (v, metadataSnap, only) -> md.acceptFrom(r.deviceDetailsRoot(), r.dataMappingRoot(), r.time(), v, only,
-                    damaged);
-        }
-        err().println("jthin dump: --repair: the superblock's device details tree (block " + sb.deviceDetailsRoot
-                + ") or top-level mapping tree (block " + sb.dataMappingRoot + ") is damaged; dumping from the roots a "
-                + "search of the metadata found instead: device details " + r.deviceDetailsRoot() + ", mappings "
-                + r.dataMappingRoot() + " (an earlier state: what was committed after it is not in this dump)");
-        return (v, metadataSnap, only) -> md.acceptFrom(r.deviceDetailsRoot(), r.dataMappingRoot(), r.time(), v, only, damaged);
     }
 }

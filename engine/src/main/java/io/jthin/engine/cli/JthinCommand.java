@@ -49,6 +49,7 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
             Map.entry("demo", () -> DemoCommand.class), Map.entry("pool", () -> PoolCommand.class),
             Map.entry("thin", () -> ThinCommand.class), Map.entry("message", () -> MessageCommand.class),
             Map.entry("dump", DumpCommand::spec), Map.entry("restore", () -> RestoreCommand.class),
+            Map.entry("repair", () -> RepairCommand.class),
             Map.entry("check", CheckCommand::spec), Map.entry("ls", LsCommand::spec),
             Map.entry("delta", DeltaCommand::spec), Map.entry("rmap", RmapCommand::spec),
             Map.entry("metadata-size", () -> MetadataSizeCommand.class),
