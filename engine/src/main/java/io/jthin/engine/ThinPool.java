@@ -542,15 +542,8 @@ public final class ThinPool implements AutoCloseable {
                     first = -1;
                 }
             }
-            long[] punched = {0};
-            metaLock.withLookupsOpen(() -> {
-                for (long[] run : runs) {
-                    data.discard(run[0], run[1] - run[0]);
-                    knownZeros.punched(run[0], run[1]);
-                    punched[0] += run[1] - run[0];
-                }
-            });
-            return punched[0];
+            punchLocked(runs);
+            return runs.stream().mapToLong(run -> run[1] - run[0]).sum();
         } finally {
             metaLock.unlockWrite();
         }
@@ -592,6 +585,11 @@ public final class ThinPool implements AutoCloseable {
             runs.add(new long[] {first, end});
         }
         pendingDiscards.clear();
+        punchLocked(runs);
+    }
+
+    /** Punches runs [first, end) of free data blocks out of the data file, lookups let in meanwhile. */
+    private void punchLocked(List<long[]> runs) {
         metaLock.withLookupsOpen(() -> {
             for (long[] run : runs) {
                 data.discard(run[0], run[1] - run[0]);
