@@ -155,15 +155,9 @@ public final class PoolMetadata implements AutoCloseable {
     /**
      * Opens metadata to salvage what its trees hold (thin_dump --repair): read-only; the superblock
      * must be sound, the space maps are not read (damage there must not stop a salvage, and a walk
-     * does not need them). Only the {@code accept} walks may be used on it.
-     */
-    public static PoolMetadata openForSalvage(BlockDevice device, long cacheBytes) {
-        return openForSalvage(device, cacheBytes, null);
-    }
-
-    /**
-     * {@link #openForSalvage(BlockDevice, long)} with {@code standIn} in place of a superblock that
-     * cannot be read (thin_dump --repair given the fields it lacks); null reads the device's.
+     * does not need them). Only the {@code accept} walks may be used on it. {@code standIn} takes the
+     * place of a superblock that cannot be read (thin_dump --repair given the fields it lacks); null
+     * reads the device's.
      */
     public static PoolMetadata openForSalvage(BlockDevice device, long cacheBytes, Superblock standIn) {
         PoolMetadata pm = new PoolMetadata(device, cacheBytes, false);

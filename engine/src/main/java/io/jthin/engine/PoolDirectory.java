@@ -199,13 +199,9 @@ public final class PoolDirectory implements AutoCloseable {
 
     /**
      * A metadata file opened read-only (shared lock) to salvage what its trees hold
-     * ({@link PoolMetadata#openForSalvage}: space maps not read; walks only).
+     * ({@link PoolMetadata#openForSalvage}: space maps not read; walks only), with {@code standIn}
+     * for a superblock that cannot be read (null: read it).
      */
-    public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes) {
-        return openMetadataFileForSalvage(metadataFile, cacheBytes, null);
-    }
-
-    /** {@link #openMetadataFileForSalvage(Path, long)} with {@code standIn} for an unreadable superblock (null: none). */
     public static PoolMetadata openMetadataFileForSalvage(Path metadataFile, long cacheBytes, Superblock standIn) {
         return openMetadataFile(metadataFile, f -> PoolMetadata.openForSalvage(f, cacheBytes, standIn));
     }

@@ -29,12 +29,10 @@ record MetadataArgs(Path poolDir, Path file) {
         return new MetadataArgs(dir.normalize(), file);
     }
 
-    /** The metadata, read-only (shared lock), to salvage its trees: space maps not read, walks only. */
-    PoolMetadata openForSalvage() {
-        return openForSalvage(null);
-    }
-
-    /** {@link #openForSalvage()} with {@code standIn} in place of an unreadable superblock (null: read it). */
+    /**
+     * The metadata, read-only (shared lock), to salvage its trees: space maps not read, walks only;
+     * {@code standIn} in place of an unreadable superblock (null: read it).
+     */
     PoolMetadata openForSalvage(Superblock standIn) {
         return PoolDirectory.openMetadataFileForSalvage(metadataFile(), CACHE_BYTES, standIn);
     }

@@ -2,6 +2,7 @@ package io.jthin.engine.tools;
 
 import io.jthin.btree.BTree;
 import io.jthin.btree.BlockType;
+import io.jthin.btree.MetadataBlock;
 import io.jthin.btree.NodeHeader;
 import io.jthin.btree.ReadBlock;
 import io.jthin.btree.TransactionManager;
@@ -163,7 +164,7 @@ public final class RootSearch {
         int max = NodeHeader.maxEntries(n);
         int valueSize = NodeHeader.valueSize(n);
         if (valueSize <= 0 || max < 0 || entries < 0 || entries > max
-                || NodeHeader.valuesStart(max) + (long) max * valueSize > io.jthin.btree.MetadataBlock.SIZE) {
+                || NodeHeader.valuesStart(max) + (long) max * valueSize > MetadataBlock.SIZE) {
             return null; // a header that does not fit its block: nothing to read safely
         }
         int values = NodeHeader.valuesStart(max);
