@@ -49,9 +49,13 @@ public final class MetadataBlock implements WriteBlock {
      * properties, management beans, a thread dump, reflective version probes: ~30 ms, more than a
      * {@code check} of a small pool takes), which can run on another core while the process parses
      * its command line and opens its files. The first block then waits at most for what is left.
+     *
+     * <p>The caller joins the returned thread before the process exits: Chronicle's set-up registers
+     * shutdown hooks, and a command done before it (--version, a usage error) otherwise exits in the
+     * middle of it — the registration then fails and two threads print stack traces.
      */
-    public static void prepareInBackground() {
-        Thread.ofPlatform().daemon().name("jthin-chronicle-init").start(MetadataBlock::scratch);
+    public static Thread prepareInBackground() {
+        return Thread.ofPlatform().daemon().name("jthin-chronicle-init").start(MetadataBlock::scratch);
     }
 
     /** Makes this (scratch) block stand for block {@code nr}, type not yet validated, before its bytes are read in. */

@@ -38,6 +38,8 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
     public static final int OK = 0;
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
+    /** The longest wait at exit for Chronicle's background set-up (it takes ~30 ms; a command that used it waited already). */
+    private static final long CHRONICLE_SETUP_WAIT_MILLIS = 2_000;
 
     /**
      * The subcommands, in the order help lists them: each a class whose annotations picocli reads, or
@@ -87,8 +89,13 @@ public final class JthinCommand implements java.util.concurrent.Callable<Integer
      */
     public static void main(String[] args) {
         PosixAPI.useNoOpPosixApi();
-        MetadataBlock.prepareInBackground();
+        Thread chronicle = MetadataBlock.prepareInBackground();
         int code = run(args, System.in, System.out, System.err);
+        try {
+            chronicle.join(CHRONICLE_SETUP_WAIT_MILLIS); // no exit in the middle of its set-up (MetadataBlock)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         System.exit(code);
     }
 
